@@ -1,0 +1,77 @@
+# Sanctuary: one non-recursive Makefile; each directory adds its part in *.mk.
+# User CFLAGS/LDFLAGS are appended, never replaced.
+
+PREFIX	?= /usr/local
+BINDIR	?= $(PREFIX)/bin
+MANDIR	?= $(PREFIX)/share/man
+UNITDIR	?= $(PREFIX)/lib/systemd/system
+DESTDIR	?=
+
+B	?= build
+CC	?= cc
+PKG_CONFIG ?= pkg-config
+VERSION	 = 1.0.0
+
+PKGS	 = libsodium popt nettle libmicrohttpd
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+
+WARN	 = -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wpointer-arith \
+	   -Wcast-qual -Wstrict-prototypes -Wmissing-prototypes -Wvla \
+	   -Wundef -Wimplicit-fallthrough -Wno-unused-parameter
+HARDEN	 = -fstack-protector-strong -fPIE -fno-strict-aliasing
+ifneq ($(filter x86_64% i%86%,$(shell $(CC) -dumpmachine)),)
+HARDEN	+= -fcf-protection
+endif
+LDHARDEN = -pie -Wl,-z,relro -Wl,-z,now -Wl,-z,noexecstack
+
+ifeq ($(SAN),1)
+OPT	 = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	   -fno-sanitize-recover=all
+LDSAN	 = -fsanitize=address,undefined
+else
+OPT	 = -O2 -D_FORTIFY_SOURCE=2
+LDSAN	 =
+endif
+
+ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE -DSANCTUARY_VERSION='"$(VERSION)"' \
+	      $(OPT) $(WARN) $(HARDEN) -I. $(PKG_CFLAGS) $(CFLAGS)
+ALL_LDFLAGS = $(LDHARDEN) $(LDSAN) $(LDFLAGS)
+
+BINS	=
+CHECKS	=
+CLEAN	= $(B)
+
+all: binaries
+
+include common/common.mk
+include chatroom/chatroom.mk
+-include servchat/servchat.mk
+include test/test.mk
+-include $(filter-out test/http/http.mk,$(wildcard test/*/*.mk))
+
+binaries: $(BINS)
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)
+
+deps:
+	@sh mk/deps.sh
+
+# Builds both daemons and runs them on ports 6969 and 9696, dual stack.
+run: deps
+	@$(MAKE) --no-print-directory binaries
+	@sh mk/run.sh $(B)
+
+check: deps
+	@$(MAKE) --no-print-directory binaries
+	@sh mk/check.sh $(CHECKS)
+
+clean:
+	rm -rf $(CLEAN)
+
+.PHONY: all binaries deps run check clean

@@ -1,0 +1,380 @@
+/*
+ * conn.c: a connection's life: the opening handshake (handshake.c decides),
+ * rejection with linger, timeouts, and the hand-over to ws.c once upgraded.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "conn.h"
+#include "handshake.h"
+#include "peers.h"
+#include "room.h"
+#include "server.h"
+
+/* How long a closing or rejected conn may take to say goodbye. */
+#define CONN_CLOSE_GRACE_MS	2000
+#define CONN_REJECT_LINGER_MS	1000
+
+static void	conn_on_event(struct handler *, uint32_t);
+
+struct conn *
+conn_new(struct server *srv, int fd, uint64_t peer_key, int counted,
+    int reject)
+{
+	struct conn	*c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	c->h.on_event = conn_on_event;
+	c->srv = srv;
+	c->fd = fd;
+	c->peer_key = peer_key;
+	c->counted = counted;
+	c->state = CONN_HANDSHAKE;
+	c->deadline = srv->loop.now + srv->cfg->handshake_timeout_ms;
+	buf_init(&c->in);
+	c->interest = EPOLLIN;
+	if (loop_add(&srv->loop, fd, c->interest, &c->h) == -1) {
+		free(c);
+		return NULL;
+	}
+	if ((c->next = srv->conns) != NULL)
+		c->next->prev = c;
+	srv->conns = c;
+	srv->nhandshakes++;
+	if (counted)
+		srv->nconns++;
+	if (reject != 0) {
+		struct hs_result r = { .status = reject };
+
+		conn_reject(c, &r);
+	}
+	return c;
+}
+
+static void
+conn_hs_release(struct conn *c)
+{
+	if (c->hs == NULL)
+		return;
+	sodium_memzero(c->hs, c->srv->cfg->max_header_bytes + 1);
+	free(c->hs);
+	c->hs = NULL;
+	c->hslen = c->hsoff = 0;
+}
+
+void
+conn_free(struct conn *c)
+{
+	struct server	*srv;
+
+	if (c == NULL)
+		return;
+	srv = c->srv;
+	ws_release(c);
+	conn_hs_release(c);
+	if (c->state == CONN_HANDSHAKE || c->state == CONN_REJECT)
+		srv->nhandshakes--;
+	if (c->counted) {
+		srv->nconns--;
+		peers_del(srv->peers, c->peer_key);
+	}
+	if (c->fd != -1)
+		close(c->fd);
+	sodium_memzero(c, sizeof(*c));
+	free(c);
+}
+
+/* A member whose conn ends leaves its room before sleep, never mid-fan-out. */
+static void
+conn_drop_member(struct conn *c)
+{
+	if (c->member == NULL || c->on_dropped)
+		return;
+	c->on_dropped = 1;
+	c->drop_next = c->srv->dropped;
+	c->srv->dropped = c;
+}
+
+void
+conn_kill(struct conn *c)
+{
+	if (c->state == CONN_DEAD)
+		return;
+	if (c->state == CONN_HANDSHAKE || c->state == CONN_REJECT)
+		c->srv->nhandshakes--;
+	c->state = CONN_DEAD;
+	conn_drop_member(c);
+	loop_del(&c->srv->loop, c->fd);
+	c->dead_next = c->srv->dead;
+	c->srv->dead = c;
+}
+
+void
+conn_mark_dirty(struct conn *c)
+{
+	if (c->on_dirty || c->state == CONN_DEAD)
+		return;
+	c->on_dirty = 1;
+	c->dirty_next = c->srv->dirty;
+	c->srv->dirty = c;
+}
+
+static void
+conn_set_interest(struct conn *c, uint32_t want)
+{
+	if (want == c->interest)
+		return;
+	if (loop_mod(&c->srv->loop, c->fd, want, &c->h) == -1) {
+		conn_kill(c);
+		return;
+	}
+	c->interest = want;
+}
+
+void
+conn_flush(struct conn *c)
+{
+	uint32_t	want = 0;
+
+	if (c->state != CONN_OPEN && c->state != CONN_CLOSING)
+		return;
+	if (ws_output(c) == -1) {
+		conn_kill(c);
+		return;
+	}
+	if (c->close_code != 0 && wslay_event_get_queued_msg_count(c->ws) == 0) {
+		ws_close(c, c->close_code, c->close_reason);
+		c->close_code = 0;
+		if (ws_output(c) == -1) {
+			conn_kill(c);
+			return;
+		}
+	}
+	if (!wslay_event_want_read(c->ws) && !wslay_event_want_write(c->ws)) {
+		conn_kill(c);
+		return;
+	}
+	if (wslay_event_want_read(c->ws) && !c->throttled)
+		want |= EPOLLIN;
+	if (wslay_event_want_write(c->ws))
+		want |= EPOLLOUT;
+	conn_set_interest(c, want);
+}
+
+/* The conn stops being a member now; its room hears it before sleep. */
+static void
+conn_closing(struct conn *c)
+{
+	if (c->state != CONN_OPEN)
+		return;
+	c->state = CONN_CLOSING;
+	c->deadline = c->srv->loop.now + CONN_CLOSE_GRACE_MS;
+	conn_drop_member(c);
+	conn_mark_dirty(c);
+}
+
+void
+conn_reject(struct conn *c, const struct hs_result *r)
+{
+	char	resp[512];
+	int	len;
+
+	conn_hs_release(c);
+	c->state = CONN_REJECT;
+	c->deadline = c->srv->loop.now + CONN_REJECT_LINGER_MS;
+	len = handshake_response(resp, sizeof(resp), r);
+	/* A peer that cannot take a few hundred bytes gets nothing. */
+	if (len <= 0 || send(c->fd, resp, (size_t)len, MSG_NOSIGNAL) != len ||
+	    shutdown(c->fd, SHUT_WR) == -1)
+		conn_kill(c);
+}
+
+static void
+conn_upgrade(struct conn *c, const struct hs_result *r)
+{
+	char	resp[512];
+	int	len;
+
+	len = handshake_response(resp, sizeof(resp), r);
+	if (len <= 0 || send(c->fd, resp, (size_t)len, MSG_NOSIGNAL) != len ||
+	    ws_open(c) == -1) {
+		conn_kill(c);
+		return;
+	}
+	c->srv->nhandshakes--;
+	c->state = CONN_OPEN;
+	c->hsoff = r->consumed;
+	c->opened_at = c->last_pong = c->tokens_at = c->srv->loop.now;
+	c->next_ping = c->opened_at + c->srv->cfg->ping_interval_ms;
+	c->tokens = c->srv->cfg->flood_burst * 1000;
+	if (c->hsoff == c->hslen)
+		conn_hs_release(c);
+	else
+		ws_input(c);	/* frames that came with the request */
+	conn_mark_dirty(c);
+}
+
+static void
+conn_handshake_read(struct conn *c)
+{
+	size_t		cap = c->srv->cfg->max_header_bytes + 1;
+	struct hs_result r;
+	ssize_t		n;
+
+	if (c->hs == NULL && (c->hs = malloc(cap)) == NULL) {
+		conn_kill(c);
+		return;
+	}
+	n = recv(c->fd, c->hs + c->hslen, cap - c->hslen, 0);
+	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+	    errno == EINTR))
+		return;
+	if (n <= 0) {
+		conn_kill(c);
+		return;
+	}
+	c->hslen += (size_t)n;
+	handshake_parse(&r, &c->srv->cfg->hs, (const char *)c->hs, c->hslen);
+	if (r.status == 0)
+		return;
+	if (r.status == 101)
+		conn_upgrade(c, &r);
+	else
+		conn_reject(c, &r);
+}
+
+/* After an error response: read and discard until the peer closes. */
+static void
+conn_linger_read(struct conn *c)
+{
+	char	sink[1024];
+	ssize_t	n;
+
+	while ((n = recv(c->fd, sink, sizeof(sink), 0)) > 0)
+		;
+	if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK &&
+	    errno != EINTR))
+		conn_kill(c);
+}
+
+static void
+conn_on_event(struct handler *h, uint32_t events)
+{
+	struct conn	*c = (struct conn *)h;
+
+	switch (c->state) {
+	case CONN_HANDSHAKE:
+		conn_handshake_read(c);
+		break;
+	case CONN_REJECT:
+		conn_linger_read(c);
+		break;
+	case CONN_OPEN:
+	case CONN_CLOSING:
+		if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+			ws_input(c);
+		if (c->state != CONN_DEAD)
+			conn_mark_dirty(c);
+		break;
+	case CONN_DEAD:
+		break;
+	}
+}
+
+/* wslay saw the peer's close, a protocol error or EOF. */
+void
+conn_after_input(struct conn *c, int failed)
+{
+	if (failed) {
+		/* Let a close wslay queued for a protocol error go out. */
+		if (c->ws != NULL)
+			wslay_event_send(c->ws);
+		conn_kill(c);
+		return;
+	}
+	if (c->state == CONN_OPEN && (wslay_event_get_close_received(c->ws) ||
+	    !wslay_event_want_read(c->ws)))
+		conn_closing(c);
+}
+
+void
+conn_tick(struct conn *c, int64_t now)
+{
+	const struct relay_config *cfg = c->srv->cfg;
+
+	switch (c->state) {
+	case CONN_HANDSHAKE:
+	case CONN_REJECT:
+	case CONN_CLOSING:
+		if (now >= c->deadline)
+			conn_kill(c);
+		return;
+	case CONN_DEAD:
+		return;
+	case CONN_OPEN:
+		break;
+	}
+	if (c->throttled) {
+		ws_refill(c, now);
+		if (!c->throttled)
+			ws_input(c);	/* wslay may hold whole frames */
+	}
+	if (c->state != CONN_OPEN)
+		return;
+	if (c->member == NULL && now - c->opened_at >= cfg->join_timeout_ms)
+		conn_close_async(c, 4003, "join timeout");
+	else if (now - c->last_pong >= cfg->pong_timeout_ms)
+		conn_close_async(c, 1008, "timeout");
+	else if (now >= c->next_ping) {
+		ws_ping(c);
+		c->next_ping = now + cfg->ping_interval_ms;
+	}
+	conn_mark_dirty(c);
+}
+
+/* sink.h, for the room logic. */
+
+void
+conn_send(struct conn *c, struct msg *m)
+{
+	if (c->state == CONN_OPEN)
+		ws_send(c, m);
+}
+
+/*
+ * wslay sends control frames ahead of queued messages. A close that ends a
+ * conversation (bye, kicked, stopped, ...) waits until what was said before it
+ * is out; a close for misbehaviour (flood, slow reader, too big) goes at once.
+ */
+static int
+conn_close_urgent(uint16_t code)
+{
+	return code == 1003 || code == 1008 || code == 1009 || code == 1011;
+}
+
+void
+conn_close_async(struct conn *c, uint16_t code, const char *reason)
+{
+	if (c->state != CONN_OPEN)
+		return;
+	if (conn_close_urgent(code))
+		ws_close(c, code, reason);
+	else {
+		c->close_code = code;
+		c->close_reason = reason;
+	}
+	conn_closing(c);
+}
+
+void
+conn_set_member(struct conn *c, struct member *m)
+{
+	c->member = m;
+}

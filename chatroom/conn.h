@@ -1,0 +1,88 @@
+/*
+ * conn.h: one client connection: HANDSHAKE -> OPEN -> CLOSING -> DEAD, or
+ * REJECT (an error response, then linger) -> DEAD. A conn is freed only in the
+ * server's before-sleep hook, never in the middle of an event or fan-out.
+ */
+#ifndef CHATROOM_CONN_H
+#define CHATROOM_CONN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <wslay/wslay.h>
+
+#include "common/buf.h"
+#include "handshake.h"
+#include "loop.h"
+#include "sink.h"
+
+struct server;
+struct cursor;
+
+enum conn_state {
+	CONN_HANDSHAKE,
+	CONN_REJECT,
+	CONN_OPEN,
+	CONN_CLOSING,
+	CONN_DEAD
+};
+
+struct conn {
+	struct handler		 h;		/* first: epoll data.ptr */
+	struct server		*srv;		/* not owned */
+	int			 fd;
+	enum conn_state		 state;
+	uint64_t		 peer_key;
+	int			 counted;	/* against max-conns/per-ip */
+	int64_t			 deadline;	/* handshake, reject or close */
+	uint32_t		 interest;	/* current epoll events */
+
+	/* The request, then the bytes after it until wslay has read them. */
+	unsigned char		*hs;
+	size_t			 hslen, hsoff;
+
+	wslay_event_context_ptr	 ws;
+	struct member		*member;	/* not owned: its room's */
+	struct buf		 in;		/* the message being received */
+	uint8_t			 in_ctrl, in_fin, in_bad;
+	struct cursor		*qhead, *qtail;	/* queued msgs, wslay order */
+	size_t			 queued;	/* bytes not yet given to wslay */
+	long			 tokens;	/* flood bucket, in 1/1000 msg */
+	long			 strikes;
+	int			 throttled;
+	uint16_t		 close_code;	/* to send once the queue is out */
+	const char		*close_reason;	/* static string */
+	int64_t			 tokens_at, opened_at, next_ping, last_pong;
+
+	int			 on_dirty, on_dropped;
+	struct conn		*prev, *next, *dirty_next, *drop_next, *dead_next;
+};
+
+/* Takes fd. reject: answer with that status (503) instead of a handshake. */
+struct conn	*conn_new(struct server *, int fd, uint64_t peer_key, int counted,
+		    int reject);
+/* Wipes and frees; the caller has unlinked it. conn_free(NULL) is a no-op. */
+void		 conn_free(struct conn *);
+/* Marks the conn DEAD: removed from epoll, freed before sleep. */
+void		 conn_kill(struct conn *);
+/* Writes what is queued and sets epoll interest from wslay's wants. */
+void		 conn_flush(struct conn *);
+void		 conn_mark_dirty(struct conn *);
+void		 conn_tick(struct conn *, int64_t now);
+/* Answers r->status (4xx/503), then lingers until the peer closes. */
+void		 conn_reject(struct conn *, const struct hs_result *);
+
+/* ws.c tells: the peer closed, broke the protocol (failed) or hung up. */
+void		 conn_after_input(struct conn *, int failed);
+
+/* ws.c: the OPEN phase over wslay. */
+int		 ws_open(struct conn *);
+void		 ws_release(struct conn *);
+void		 ws_input(struct conn *);
+int		 ws_output(struct conn *);
+void		 ws_refill(struct conn *, int64_t now);
+void		 ws_close(struct conn *, uint16_t code, const char *reason);
+void		 ws_send(struct conn *, struct msg *);
+void		 ws_ping(struct conn *);
+
+#endif

@@ -1,0 +1,381 @@
+/*
+ * proto.c: parser and validators for client frames (PROTOCOL.md). Pure: no
+ * allocation, no library calls beyond <string.h>, no globals but const tables,
+ * so that fuzz harnesses link this file alone.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "proto.h"
+
+#define MAX_FIELDS	4	/* create VERSION KEY ALIAS MODE */
+
+typedef int	(*parse_fn)(struct proto_req *, const struct proto_str *);
+
+/*
+ * The grammar: each command with its field count. With rest set, the last
+ * field runs to the end of the frame (a BODY), so extra spaces there are the
+ * body's fault, not the frame's.
+ */
+struct grammar {
+	const char	*name;
+	size_t		 min, max;
+	int		 rest;
+	parse_fn	 parse;
+};
+
+static int	parse_create(struct proto_req *, const struct proto_str *);
+static int	parse_join(struct proto_req *, const struct proto_str *);
+static int	parse_msg(struct proto_req *, const struct proto_str *);
+static int	parse_purr(struct proto_req *, const struct proto_str *);
+static int	parse_kick(struct proto_req *, const struct proto_str *);
+static int	parse_none(struct proto_req *, const struct proto_str *);
+static int	parse_exit(struct proto_req *, const struct proto_str *);
+
+static const struct grammar grammar[PROTO_NCMDS] = {
+	[PROTO_CREATE] =	{ "create", 4, 4, 0, parse_create },
+	[PROTO_JOIN] =		{ "join", 3, 4, 0, parse_join },
+	[PROTO_MSG] =		{ "msg", 1, 1, 1, parse_msg },
+	[PROTO_PURR] =		{ "purr", 2, 2, 1, parse_purr },
+	[PROTO_KICK] =		{ "kick", 1, 1, 0, parse_kick },
+	[PROTO_STOP] =		{ "stop", 0, 0, 0, parse_none },
+	[PROTO_EXIT] =		{ "exit", 0, 1, 1, parse_exit },
+};
+
+/* Indexed by -error. */
+static const char *const error_names[] = {
+	NULL, "badcommand", "version", "badkey", "badalias", "badmode",
+	"badbody", "badtoken", "notjoined", "joined", "exists", "noroom",
+	"aliastaken", "roomfull", "toomanyrooms", "nosuchmember", "self",
+	"notallowed", "flood"
+};
+
+static const char b64url[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+const char *
+proto_error_name(int err)
+{
+	const int	n = (int)(sizeof(error_names) / sizeof(error_names[0]));
+
+	if (err >= 0 || err <= -n)
+		return NULL;
+	return error_names[-err];
+}
+
+const char *
+proto_cmd_name(enum proto_cmd cmd)
+{
+	if ((unsigned)cmd >= PROTO_NCMDS)
+		return NULL;
+	return grammar[cmd].name;
+}
+
+const char *
+proto_mode_name(enum proto_mode mode)
+{
+	return mode == PROTO_OWNER ? "owner" : "everyone";
+}
+
+static int
+str_is(const struct proto_str *s, const char *lit)
+{
+	size_t	n = strlen(lit);
+
+	return s->len == n && memcmp(s->p, lit, n) == 0;
+}
+
+/*
+ * Decodes one UTF-8 sequence at s[0..len) strictly (RFC 3629: no overlongs, no
+ * surrogates, nothing above U+10FFFF). Returns its length, 0 if invalid.
+ */
+static size_t
+utf8_decode(uint32_t *cp, const unsigned char *s, size_t len)
+{
+	static const uint32_t	min[5] = { 0, 0, 0x80, 0x800, 0x10000 };
+	size_t			n, i;
+	uint32_t		c;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if (s[0] >= 0xc0 && s[0] < 0xe0) {
+		n = 2;
+		c = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] < 0xf0) {
+		n = 3;
+		c = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] < 0xf5) {
+		n = 4;
+		c = s[0] & 0x07;
+	} else
+		return 0;
+	if (len < n)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	if (c < min[n] || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return n;
+}
+
+/* Controls, white space and invisible format characters: not in an alias. */
+static int
+cp_excluded(uint32_t c)
+{
+	static const uint32_t	ranges[][2] = {
+		{ 0x0000, 0x0020 },	/* C0 controls, space */
+		{ 0x007f, 0x00a0 },	/* DEL, C1 controls (U+0085), NBSP */
+		{ 0x00ad, 0x00ad },	/* soft hyphen */
+		{ 0x061c, 0x061c },	/* Arabic letter mark */
+		{ 0x1680, 0x1680 },	/* Ogham space mark */
+		{ 0x180e, 0x180e },	/* Mongolian vowel separator */
+		{ 0x2000, 0x200f },	/* spaces, zero width, LRM/RLM */
+		{ 0x2028, 0x202f },	/* separators, bidi embeddings, NNBSP */
+		{ 0x205f, 0x2064 },	/* MMSP, word joiner, invisible ops */
+		{ 0x2066, 0x206f },	/* bidi isolates, deprecated formats */
+		{ 0x3000, 0x3000 },	/* ideographic space */
+		{ 0xfeff, 0xfeff },	/* BOM, zero width no-break space */
+	};
+	size_t			i;
+
+	for (i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++)
+		if (c >= ranges[i][0] && c <= ranges[i][1])
+			return 1;
+	return 0;
+}
+
+int
+proto_alias_valid(const char *s, size_t len)
+{
+	const unsigned char	*u = (const unsigned char *)s;
+	size_t			 off, n;
+	uint32_t		 c;
+
+	if (len == 0 || len > PROTO_ALIAS_MAX || (len == 1 && s[0] == '*'))
+		return 0;
+	for (off = 0; off < len; off += n) {
+		if ((n = utf8_decode(&c, u + off, len - off)) == 0 ||
+		    cp_excluded(c))
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * Canonical base64url of 16 bytes: 22 alphabet characters, the last one
+ * carrying only 2 data bits (its low 4 bits zero), so one key has one spelling.
+ * Same rule as common/key.c key_valid(), kept here so this file stands alone.
+ */
+int
+proto_key_valid(const char *s, size_t len)
+{
+	const char	*c;
+	size_t		 i;
+
+	if (len != PROTO_KEY_LEN)
+		return 0;
+	for (i = 0; i < len; i++) {
+		if (s[i] == '\0' || (c = strchr(b64url, s[i])) == NULL)
+			return 0;
+	}
+	return ((c - b64url) & 0x0f) == 0;
+}
+
+int
+proto_body_valid(const char *s, size_t len)
+{
+	size_t	i;
+
+	if (len == 0)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (s[i] < 0x21 || s[i] > 0x7e)
+			return 0;
+	return 1;
+}
+
+int
+proto_alias_equal(const char *a, size_t alen, const char *b, size_t blen)
+{
+	size_t		i;
+	unsigned char	x, y;
+
+	if (alen != blen)
+		return 0;
+	for (i = 0; i < alen; i++) {
+		x = (unsigned char)a[i];
+		y = (unsigned char)b[i];
+		if (x >= 'A' && x <= 'Z')
+			x += 'a' - 'A';
+		if (y >= 'A' && y <= 'Z')
+			y += 'a' - 'A';
+		if (x != y)
+			return 0;
+	}
+	return 1;
+}
+
+static int
+parse_create(struct proto_req *req, const struct proto_str *f)
+{
+	if (!str_is(&f[0], PROTO_VERSION))
+		return PROTO_EVERSION;
+	if (!proto_key_valid(f[1].p, f[1].len))
+		return PROTO_EBADKEY;
+	if (!proto_alias_valid(f[2].p, f[2].len))
+		return PROTO_EBADALIAS;
+	if (str_is(&f[3], "owner"))
+		req->mode = PROTO_OWNER;
+	else if (str_is(&f[3], "everyone"))
+		req->mode = PROTO_EVERYONE;
+	else
+		return PROTO_EBADMODE;
+	req->key = f[1];
+	req->alias = f[2];
+	return 0;
+}
+
+static int
+parse_join(struct proto_req *req, const struct proto_str *f)
+{
+	if (!str_is(&f[0], PROTO_VERSION))
+		return PROTO_EVERSION;
+	if (!proto_key_valid(f[1].p, f[1].len))
+		return PROTO_EBADKEY;
+	if (!proto_alias_valid(f[2].p, f[2].len))
+		return PROTO_EBADALIAS;
+	if (f[3].len > 0 && !proto_key_valid(f[3].p, f[3].len))
+		return PROTO_EBADTOKEN;
+	req->key = f[1];
+	req->alias = f[2];
+	req->token = f[3];
+	return 0;
+}
+
+static int
+parse_msg(struct proto_req *req, const struct proto_str *f)
+{
+	if (!proto_body_valid(f[0].p, f[0].len))
+		return PROTO_EBADBODY;
+	req->body = f[0];
+	return 0;
+}
+
+static int
+parse_purr(struct proto_req *req, const struct proto_str *f)
+{
+	if (!proto_alias_valid(f[0].p, f[0].len))
+		return PROTO_EBADALIAS;
+	if (!proto_body_valid(f[1].p, f[1].len))
+		return PROTO_EBADBODY;
+	req->alias = f[0];
+	req->body = f[1];
+	return 0;
+}
+
+static int
+parse_kick(struct proto_req *req, const struct proto_str *f)
+{
+	if (!proto_alias_valid(f[0].p, f[0].len))
+		return PROTO_EBADALIAS;
+	req->alias = f[0];
+	return 0;
+}
+
+static int
+parse_none(struct proto_req *req, const struct proto_str *f)
+{
+	return 0;
+}
+
+static int
+parse_exit(struct proto_req *req, const struct proto_str *f)
+{
+	if (f[0].len > 0 && !proto_body_valid(f[0].p, f[0].len))
+		return PROTO_EBADBODY;
+	req->body = f[0];
+	return 0;
+}
+
+/* 1 if the frame is empty, starts or ends with a space or has two in a row. */
+static int
+has_empty_field(const char *frame, size_t len)
+{
+	size_t	i;
+
+	if (len == 0 || frame[0] == ' ' || frame[len - 1] == ' ')
+		return 1;
+	for (i = 1; i < len; i++)
+		if (frame[i] == ' ' && frame[i - 1] == ' ')
+			return 1;
+	return 0;
+}
+
+static const struct grammar *
+grammar_find(const struct proto_str *name)
+{
+	size_t	i;
+
+	for (i = 0; i < PROTO_NCMDS; i++)
+		if (str_is(name, grammar[i].name))
+			return &grammar[i];
+	return NULL;
+}
+
+/*
+ * Splits s[0..len) at single spaces into at most max fields; if rest is set the
+ * last one takes whatever remains. Returns the field count, or max + 1 if there
+ * are more fields than max (without rest). Fields are never empty here.
+ */
+static size_t
+split(struct proto_str *f, size_t max, int rest, const char *s, size_t len)
+{
+	const char	*sp;
+	size_t		 n = 0;
+
+	while (len > 0) {
+		if (n == max)
+			return max + 1;
+		f[n].p = s;
+		if ((rest && n + 1 == max) ||
+		    (sp = memchr(s, ' ', len)) == NULL) {
+			f[n++].len = len;
+			break;
+		}
+		f[n++].len = (size_t)(sp - s);
+		len -= (size_t)(sp - s) + 1;
+		s = sp + 1;
+	}
+	return n;
+}
+
+int
+proto_parse(struct proto_req *req, const char *frame, size_t len)
+{
+	struct proto_str	 name, f[MAX_FIELDS];
+	const struct grammar	*g;
+	const char		*sp;
+	size_t			 n;
+
+	memset(req, 0, sizeof(*req));
+	memset(f, 0, sizeof(f));
+	if (has_empty_field(frame, len))
+		return PROTO_EBADCOMMAND;
+	name.p = frame;
+	sp = memchr(frame, ' ', len);
+	name.len = sp == NULL ? len : (size_t)(sp - frame);
+	if ((g = grammar_find(&name)) == NULL)
+		return PROTO_EBADCOMMAND;
+	n = sp == NULL ? 0 : split(f, g->max, g->rest, sp + 1,
+	    len - name.len - 1);
+	if (n < g->min || n > g->max)
+		return PROTO_EBADCOMMAND;
+	req->cmd = (enum proto_cmd)(g - grammar);
+	return g->parse(req, f);
+}

@@ -1,0 +1,98 @@
+/*
+ * proto.h: the client side of the relay protocol (PROTOCOL.md, version 1) as pure
+ * functions over bytes. proto.c allocates nothing, calls no library and touches
+ * no global state, so a fuzzer links it alone. Parsed fields point into the frame.
+ */
+#ifndef CHATROOM_PROTO_H
+#define CHATROOM_PROTO_H
+
+#include <stddef.h>
+
+#define PROTO_VERSION	"1"
+#define PROTO_ALIAS_MAX	32		/* bytes */
+#define PROTO_KEY_LEN	22		/* KEY and TOKEN: base64url of 16 bytes */
+
+/* Client commands, in the order of PROTOCOL.md. */
+enum proto_cmd {
+	PROTO_CREATE,
+	PROTO_JOIN,
+	PROTO_MSG,
+	PROTO_PURR,
+	PROTO_KICK,
+	PROTO_STOP,
+	PROTO_EXIT,
+	PROTO_NCMDS
+};
+
+enum proto_mode {
+	PROTO_OWNER,
+	PROTO_EVERYONE
+};
+
+/*
+ * Every `error CODE` of the protocol; proto_error_name() gives CODE. The parser
+ * returns the first five (syntax); the rest are for the room logic and the conn
+ * layer (PROTO_EFLOOD).
+ */
+enum proto_error {
+	PROTO_OK = 0,
+	PROTO_EBADCOMMAND = -1,
+	PROTO_EVERSION = -2,
+	PROTO_EBADKEY = -3,
+	PROTO_EBADALIAS = -4,
+	PROTO_EBADMODE = -5,
+	PROTO_EBADBODY = -6,
+	PROTO_EBADTOKEN = -7,
+	PROTO_ENOTJOINED = -8,
+	PROTO_EJOINED = -9,
+	PROTO_EEXISTS = -10,
+	PROTO_ENOROOM = -11,
+	PROTO_EALIASTAKEN = -12,
+	PROTO_EROOMFULL = -13,
+	PROTO_ETOOMANYROOMS = -14,
+	PROTO_ENOSUCHMEMBER = -15,
+	PROTO_ESELF = -16,
+	PROTO_ENOTALLOWED = -17,
+	PROTO_EFLOOD = -18
+};
+
+/* A field of a frame: not NUL-terminated; len 0 means absent. */
+struct proto_str {
+	const char	*p;
+	size_t		 len;
+};
+
+/* One parsed client frame. Fields a command does not carry are absent. */
+struct proto_req {
+	enum proto_cmd	 cmd;
+	enum proto_mode	 mode;		/* create */
+	struct proto_str key;		/* create, join */
+	struct proto_str alias;		/* create, join, purr, kick */
+	struct proto_str token;		/* join, optional */
+	struct proto_str body;		/* msg, purr; exit optional */
+};
+
+/*
+ * Parses frame[0..len) into req. Returns 0, or the first error found: the shape
+ * of the frame (PROTO_EBADCOMMAND: unknown command, wrong field count, empty
+ * field, leading, trailing or double space), then each field left to right.
+ * The last field of msg, purr and exit is the rest of the frame, so a space in
+ * it is PROTO_EBADBODY. On error req holds nothing useful.
+ */
+int		 proto_parse(struct proto_req *req, const char *frame, size_t len);
+/* The wire CODE of a negative enum proto_error, or NULL for anything else. */
+const char	*proto_error_name(int err);
+/* "create", "join", ... or NULL. */
+const char	*proto_cmd_name(enum proto_cmd);
+/* "owner" or "everyone". */
+const char	*proto_mode_name(enum proto_mode);
+
+/* Field validators; each returns 1 if s[0..len) is valid, else 0. */
+int	proto_alias_valid(const char *s, size_t len);	/* ALIAS */
+int	proto_key_valid(const char *s, size_t len);	/* KEY or TOKEN */
+int	proto_body_valid(const char *s, size_t len);	/* BODY */
+/* 1 if the aliases are equal, ASCII letters compared case-insensitively. */
+int	proto_alias_equal(const char *a, size_t alen, const char *b,
+	    size_t blen);
+
+#endif

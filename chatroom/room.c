@@ -1,0 +1,415 @@
+/*
+ * room.c: the room table. A hash table of rooms keyed by room key, hashed with
+ * SipHash (crypto_shorthash) under a key drawn at startup so that clients
+ * cannot aim many room keys at one bucket. Each room holds its members in join
+ * order. Nothing here touches a socket: effects go through sink.h, and sink.h
+ * never calls back in, so a fan-out cannot re-enter the table.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "cmd.h"
+#include "msg.h"
+#include "room.h"
+#include "sink.h"
+
+#define BUCKETS_MIN	16
+
+struct room_table {
+	struct room		**buckets;
+	size_t			  nbuckets;	/* a power of two */
+	size_t			  nrooms, nmembers;
+	struct room_limits	  limits;
+	unsigned char		  hkey[crypto_shorthash_KEYBYTES];
+};
+
+static uint64_t
+table_hash(const struct room_table *tab, const char *key)
+{
+	unsigned char	out[crypto_shorthash_BYTES];
+	uint64_t	h;
+
+	crypto_shorthash(out, (const unsigned char *)key, KEY_LEN, tab->hkey);
+	memcpy(&h, out, sizeof(h));
+	return h;
+}
+
+struct room_table *
+rooms_new(const struct room_limits *limits)
+{
+	struct room_table	*tab;
+
+	if ((tab = calloc(1, sizeof(*tab))) == NULL)
+		return NULL;
+	if ((tab->buckets = calloc(BUCKETS_MIN, sizeof(*tab->buckets))) ==
+	    NULL) {
+		free(tab);
+		return NULL;
+	}
+	tab->nbuckets = BUCKETS_MIN;
+	tab->limits = *limits;
+	crypto_shorthash_keygen(tab->hkey);
+	return tab;
+}
+
+static void
+member_free(struct member *m)
+{
+	sodium_memzero(m, sizeof(*m));
+	free(m);
+}
+
+/* Unhooks an empty room from the table, wipes and frees it. */
+static void
+room_free(struct room_table *tab, struct room *room)
+{
+	struct room	**pp;
+
+	pp = &tab->buckets[room->hash & (tab->nbuckets - 1)];
+	while (*pp != room)
+		pp = &(*pp)->next;
+	*pp = room->next;
+	tab->nrooms--;
+	sodium_memzero(room, sizeof(*room));
+	free(room);
+}
+
+void
+rooms_free(struct room_table *tab)
+{
+	struct room	*room;
+	struct member	*m;
+	size_t		 i;
+
+	if (tab == NULL)
+		return;
+	for (i = 0; i < tab->nbuckets; i++) {
+		while ((room = tab->buckets[i]) != NULL) {
+			while ((m = TAILQ_FIRST(&room->members)) != NULL) {
+				TAILQ_REMOVE(&room->members, m, entry);
+				member_free(m);
+			}
+			room_free(tab, room);
+		}
+	}
+	free(tab->buckets);
+	sodium_memzero(tab, sizeof(*tab));
+	free(tab);
+}
+
+void
+rooms_shutdown(struct room_table *tab)
+{
+	struct room	*room;
+	struct member	*m;
+	size_t		 i;
+
+	for (i = 0; i < tab->nbuckets; i++) {
+		while ((room = tab->buckets[i]) != NULL) {
+			TAILQ_FOREACH(m, &room->members, entry)
+				conn_close_async(m->conn, CLOSE_SHUTDOWN,
+				    "shutdown");
+			room_wipe(tab, room);
+		}
+	}
+}
+
+size_t
+rooms_count(const struct room_table *tab)
+{
+	return tab->nrooms;
+}
+
+size_t
+rooms_members(const struct room_table *tab)
+{
+	return tab->nmembers;
+}
+
+void
+rooms_exec(struct room_table *tab, struct conn *conn, struct member *m,
+    const char *frame, size_t len)
+{
+	cmd_exec(tab, conn, m, frame, len);
+}
+
+void
+rooms_drop(struct room_table *tab, struct member *m)
+{
+	if (m != NULL)
+		room_leave(tab, m, 1, NULL);
+}
+
+struct room *
+room_find(struct room_table *tab, const struct proto_str *key)
+{
+	struct room	*room;
+	uint64_t	 h;
+
+	if (key->len != KEY_LEN)
+		return NULL;
+	h = table_hash(tab, key->p);
+	for (room = tab->buckets[h & (tab->nbuckets - 1)]; room != NULL;
+	    room = room->next)
+		if (room->hash == h && key_equal(room->key, key->p))
+			return room;
+	return NULL;
+}
+
+/* Doubles the bucket array; on ENOMEM the table just stays more crowded. */
+static void
+table_grow(struct room_table *tab)
+{
+	struct room	**nb, *room, *next;
+	size_t		  n = tab->nbuckets * 2, i;
+
+	if (n < tab->nbuckets || (nb = calloc(n, sizeof(*nb))) == NULL)
+		return;
+	for (i = 0; i < tab->nbuckets; i++) {
+		for (room = tab->buckets[i]; room != NULL; room = next) {
+			next = room->next;
+			room->next = nb[room->hash & (n - 1)];
+			nb[room->hash & (n - 1)] = room;
+		}
+	}
+	free(tab->buckets);
+	tab->buckets = nb;
+	tab->nbuckets = n;
+}
+
+static struct member *
+member_new(struct room *room, struct conn *conn, const struct proto_str *alias)
+{
+	struct member	*m;
+
+	if ((m = calloc(1, sizeof(*m))) == NULL)
+		return NULL;
+	m->room = room;
+	m->conn = conn;
+	m->aliaslen = alias->len;
+	memcpy(m->alias, alias->p, alias->len);
+	key_new(m->token);
+	return m;
+}
+
+static void
+member_link(struct room_table *tab, struct member *m)
+{
+	TAILQ_INSERT_TAIL(&m->room->members, m, entry);
+	m->room->nmembers++;
+	tab->nmembers++;
+	conn_set_member(m->conn, m);
+}
+
+int
+room_create(struct member **out, struct room_table *tab, struct conn *conn,
+    const struct proto_req *req)
+{
+	struct room	*room;
+	struct member	*m;
+	size_t		 b;
+
+	if (room_find(tab, &req->key) != NULL)
+		return PROTO_EEXISTS;
+	if (tab->nrooms >= tab->limits.max_rooms)
+		return PROTO_ETOOMANYROOMS;
+	if (tab->limits.max_members == 0)
+		return PROTO_EROOMFULL;
+	if ((room = calloc(1, sizeof(*room))) == NULL)
+		return ROOM_ENOMEM;
+	if ((m = member_new(room, conn, &req->alias)) == NULL) {
+		free(room);
+		return ROOM_ENOMEM;
+	}
+	TAILQ_INIT(&room->members);
+	memcpy(room->key, req->key.p, KEY_LEN);
+	room->mode = req->mode;
+	if (room->mode == PROTO_OWNER)
+		room->moderator = m;
+	if (tab->nrooms >= tab->nbuckets)
+		table_grow(tab);
+	room->hash = table_hash(tab, room->key);
+	b = room->hash & (tab->nbuckets - 1);
+	room->next = tab->buckets[b];
+	tab->buckets[b] = room;
+	tab->nrooms++;
+	member_link(tab, m);
+	*out = m;
+	return 0;
+}
+
+int
+room_join(struct member **out, struct room_table *tab, struct room *room,
+    struct conn *conn, const struct proto_str *alias)
+{
+	struct member	*m;
+
+	if (room->nmembers >= tab->limits.max_members)
+		return PROTO_EROOMFULL;
+	if ((m = member_new(room, conn, alias)) == NULL)
+		return ROOM_ENOMEM;
+	member_link(tab, m);
+	*out = m;
+	return 0;
+}
+
+struct member *
+room_member(struct room *room, const struct proto_str *alias)
+{
+	struct member	*m;
+
+	TAILQ_FOREACH(m, &room->members, entry)
+		if (proto_alias_equal(m->alias, m->aliaslen, alias->p,
+		    alias->len))
+			return m;
+	return NULL;
+}
+
+struct proto_str
+member_alias(const struct member *m)
+{
+	return (struct proto_str){ m->alias, m->aliaslen };
+}
+
+/* Takes m out of its room without a word to anyone; frees m. */
+static void
+member_unlink(struct room_table *tab, struct member *m)
+{
+	struct room	*room = m->room;
+
+	TAILQ_REMOVE(&room->members, m, entry);
+	room->nmembers--;
+	tab->nmembers--;
+	if (room->moderator == m)
+		room->moderator = NULL;
+	conn_set_member(m->conn, NULL);
+	member_free(m);
+}
+
+void
+room_leave(struct room_table *tab, struct member *m, int announce,
+    const struct proto_str *farewell)
+{
+	struct room		*room = m->room;
+	struct msg		*left = NULL;
+	struct proto_str	 parts[3] = { { "left", 4 }, member_alias(m) };
+	int			 was_mod = room->moderator == m;
+
+	if (announce && room->nmembers > 1) {
+		if (farewell != NULL)
+			parts[2] = *farewell;
+		left = room_msg(parts, farewell != NULL ? 3 : 2);
+	}
+	member_unlink(tab, m);
+	if (room->nmembers == 0) {
+		room_free(tab, room);
+		return;
+	}
+	if (announce)
+		room_send(room, NULL, left);
+	if (was_mod) {
+		/* Owner mode: the longest-present member inherits. */
+		room->moderator = TAILQ_FIRST(&room->members);
+		parts[0] = (struct proto_str){ "moderator", 9 };
+		parts[1] = member_alias(room->moderator);
+		room_send(room, NULL, room_msg(parts, 2));
+	}
+}
+
+void
+room_wipe(struct room_table *tab, struct room *room)
+{
+	struct member	*m;
+
+	while ((m = TAILQ_FIRST(&room->members)) != NULL)
+		member_unlink(tab, m);
+	room_free(tab, room);
+}
+
+struct msg *
+room_msg(const struct proto_str *parts, int n)
+{
+	struct msg	*msg;
+	size_t		 len = 0, off = 0;
+	int		 i;
+
+	for (i = 0; i < n; i++)
+		len += parts[i].len + (i > 0);
+	if ((msg = msg_new(len)) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			msg->data[off++] = ' ';
+		memcpy(msg->data + off, parts[i].p, parts[i].len);
+		off += parts[i].len;
+	}
+	return msg;
+}
+
+/* Appends " " and s (or only s at the start) at *off. */
+static void
+put(struct msg *msg, size_t *off, const char *s, size_t len)
+{
+	if (*off > 0)
+		msg->data[(*off)++] = ' ';
+	memcpy(msg->data + *off, s, len);
+	*off += len;
+}
+
+struct msg *
+room_welcome(const struct member *m)
+{
+	const struct room	*room = m->room;
+	const struct member	*x;
+	const char		*mode = proto_mode_name(room->mode);
+	const char		*mod = "*";
+	size_t			 modlen = 1, len, off = 0;
+	struct msg		*msg;
+
+	if (room->moderator != NULL) {
+		mod = room->moderator->alias;
+		modlen = room->moderator->aliaslen;
+	}
+	len = strlen("welcome") + 1 + KEY_LEN + 1 + strlen(mode) + 1 + modlen;
+	TAILQ_FOREACH(x, &room->members, entry)
+		len += 1 + x->aliaslen;
+	if ((msg = msg_new(len)) == NULL)
+		return NULL;
+	put(msg, &off, "welcome", strlen("welcome"));
+	put(msg, &off, m->token, KEY_LEN);
+	put(msg, &off, mode, strlen(mode));
+	put(msg, &off, mod, modlen);
+	TAILQ_FOREACH(x, &room->members, entry)
+		put(msg, &off, x->alias, x->aliaslen);
+	return msg;
+}
+
+void
+room_send(struct room *room, const struct member *except, struct msg *msg)
+{
+	struct member	*m;
+
+	TAILQ_FOREACH(m, &room->members, entry) {
+		if (m == except)
+			continue;
+		if (msg != NULL)
+			conn_send(m->conn, msg);
+		else
+			conn_close_async(m->conn, CLOSE_INTERNAL,
+			    "out of memory");
+	}
+	msg_unref(msg);
+}
+
+void
+room_tell(struct conn *conn, struct msg *msg)
+{
+	if (msg != NULL)
+		conn_send(conn, msg);
+	else
+		conn_close_async(conn, CLOSE_INTERNAL, "out of memory");
+	msg_unref(msg);
+}

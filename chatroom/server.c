@@ -1,0 +1,206 @@
+/*
+ * server.c: accepting connections against the caps, and the loop's hooks:
+ * before sleep, members of ended conns leave their rooms, output is flushed and
+ * dead conns are freed; every tick, timeouts and flood buckets move on.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "conn.h"
+#include "peers.h"
+#include "server.h"
+
+#define SERVER_TICK_MS		250
+#define SERVER_SHUTDOWN_MS	1000
+
+/* Accepts one conn; 0, or -1 when the backlog is empty. */
+static int
+server_accept_one(struct server *srv, int lfd)
+{
+	const struct relay_config	*cfg = srv->cfg;
+	struct sockaddr_storage		 ss;
+	socklen_t			 sslen = sizeof(ss);
+	uint64_t			 key;
+	int				 fd, reject = 0, counted = 0;
+
+	fd = accept4(lfd, (struct sockaddr *)&ss, &sslen,
+	    SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd == -1)
+		return -1;
+	/* Even a refusal costs a slot; past them all, close without a word. */
+	if (srv->nhandshakes >= cfg->max_handshakes) {
+		close(fd);
+		return 0;
+	}
+	key = net_peer_key(&ss);
+	if (srv->nconns >= cfg->max_conns ||
+	    peers_add(srv->peers, key, cfg->max_per_ip) == -1)
+		reject = 503;
+	else
+		counted = 1;
+	if (conn_new(srv, fd, key, counted, reject) == NULL) {
+		if (counted)
+			peers_del(srv->peers, key);
+		close(fd);
+	}
+	return 0;
+}
+
+static void
+server_on_accept(struct handler *h, uint32_t events)
+{
+	struct server_listener	*sl = (struct server_listener *)h;
+	int			 i;
+
+	/* Bounded, so one busy listener cannot starve the others. */
+	for (i = 0; i < 64; i++)
+		if (server_accept_one(sl->srv, sl->l.fd) == -1)
+			break;
+}
+
+static void
+server_drop_members(struct server *srv)
+{
+	struct conn	*c;
+
+	while ((c = srv->dropped) != NULL) {
+		struct member *m = c->member;
+
+		srv->dropped = c->drop_next;
+		c->on_dropped = 0;
+		c->member = NULL;
+		if (m != NULL)
+			rooms_drop(srv->rooms, m);
+	}
+}
+
+static void
+server_flush_dirty(struct server *srv)
+{
+	struct conn	*c;
+
+	while ((c = srv->dirty) != NULL) {
+		srv->dirty = c->dirty_next;
+		c->on_dirty = 0;
+		conn_flush(c);
+	}
+}
+
+static void
+server_free_dead(struct server *srv)
+{
+	struct conn	*c;
+
+	while ((c = srv->dead) != NULL) {
+		srv->dead = c->dead_next;
+		if (c->prev != NULL)
+			c->prev->next = c->next;
+		else
+			srv->conns = c->next;
+		if (c->next != NULL)
+			c->next->prev = c->prev;
+		conn_free(c);
+	}
+}
+
+static void
+server_before_sleep(void *arg)
+{
+	struct server	*srv = arg;
+
+	/* Leaving tells others, which may end more conns: go until quiet. */
+	while (srv->dropped != NULL || srv->dirty != NULL) {
+		server_drop_members(srv);
+		server_flush_dirty(srv);
+	}
+	server_free_dead(srv);
+}
+
+static void
+server_on_tick(void *arg)
+{
+	struct server	*srv = arg;
+	struct conn	*c;
+
+	for (c = srv->conns; c != NULL; c = c->next)
+		conn_tick(c, srv->loop.now);
+}
+
+int
+server_init(struct server *srv, const struct relay_config *cfg,
+    const struct listener *lis, int n)
+{
+	int	i;
+
+	memset(srv, 0, sizeof(*srv));
+	srv->cfg = cfg;
+	if (loop_init(&srv->loop, SERVER_TICK_MS) == -1)
+		return -1;
+	srv->loop.before_sleep = server_before_sleep;
+	srv->loop.on_tick = server_on_tick;
+	srv->loop.arg = srv;
+	if ((srv->rooms = rooms_new(&cfg->rooms)) == NULL ||
+	    (srv->peers = peers_new()) == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		struct server_listener *sl = &srv->lis[i];
+
+		sl->h.on_event = server_on_accept;
+		sl->l = lis[i];
+		sl->srv = srv;
+		if (loop_add(&srv->loop, sl->l.fd, EPOLLIN, &sl->h) == -1)
+			return -1;
+		srv->nlis++;
+	}
+	return 0;
+}
+
+/* Every member hears 1001; the rest are dropped. Waits at most a second. */
+static void
+server_shutdown(struct server *srv)
+{
+	struct conn	*c;
+	int64_t		 until;
+	int		 i;
+
+	for (i = 0; i < srv->nlis; i++)
+		loop_del(&srv->loop, srv->lis[i].l.fd);
+	rooms_shutdown(srv->rooms);
+	for (c = srv->conns; c != NULL; c = c->next) {
+		if (c->state == CONN_OPEN)
+			conn_close_async(c, 1001, "shutdown");
+		else if (c->state != CONN_CLOSING)
+			conn_kill(c);
+	}
+	until = loop_clock() + SERVER_SHUTDOWN_MS;
+	while (srv->conns != NULL && loop_clock() < until)
+		loop_once(&srv->loop, 50);
+}
+
+void
+server_run(struct server *srv)
+{
+	loop_run(&srv->loop);
+	server_shutdown(srv);
+}
+
+void
+server_release(struct server *srv)
+{
+	struct conn	*c;
+	int		 i;
+
+	for (c = srv->conns; c != NULL; c = c->next)
+		conn_kill(c);
+	srv->dirty = srv->dropped = NULL;
+	server_free_dead(srv);
+	rooms_free(srv->rooms);
+	peers_free(srv->peers);
+	for (i = 0; i < srv->nlis; i++)
+		close(srv->lis[i].l.fd);
+	loop_release(&srv->loop);
+}

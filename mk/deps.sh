@@ -1,0 +1,35 @@
+#!/bin/sh
+# deps.sh: installs the Debian packages Sanctuary builds and tests with, if any
+# is missing. As root it runs apt-get; otherwise through sudo; failing both it
+# prints the exact command to run.
+BUILD="gcc make pkg-config libmicrohttpd-dev libwslay-dev libsodium-dev \
+libpopt-dev nettle-dev libqrencode-dev"
+TEST="check python3 python3-websockets python3-websocket python3-wsproto \
+chromium mandoc strace clang libclang-rt-14-dev systemd iproute2"
+pkgs="$BUILD"
+[ "${1:-}" = build ] || pkgs="$pkgs $TEST"
+command -v node >/dev/null 2>&1 || pkgs="$pkgs nodejs"
+command -v npm >/dev/null 2>&1 || pkgs="$pkgs npm"
+
+missing=""
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+	    missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+echo "deps: installing$missing"
+if [ "$(id -u)" -eq 0 ]; then
+	SUDO=""
+elif command -v sudo >/dev/null 2>&1; then
+	SUDO="sudo"
+else
+	echo "deps: not root and no sudo; as root run:"
+	echo "  apt-get update && apt-get install -y$missing"
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq && $SUDO apt-get install -y -qq --no-install-recommends $missing || {
+	echo "deps: apt-get failed; install these yourself:$missing"
+	exit 1
+}

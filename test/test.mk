@@ -1,0 +1,16 @@
+# Unit tests: each test/unit/test_NAME.c is one binary, linked with the runner,
+# the fake connection and both libraries.
+UNIT_SRC  := $(wildcard test/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRC:test/unit/%.c=$(B)/test/%)
+CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
+
+$(B)/test/%: $(B)/obj/test/unit/%.o $(B)/obj/test/unit/runner.o $(B)/obj/test/unit/fake_conn.o \
+    $(B)/libchatroom.a $(B)/libcommon.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(PKG_LIBS) -lwslay
+
+unit: $(UNIT_BINS)
+	@sh mk/suite.sh unit $(UNIT_BINS)
+
+CHECKS += unit
+.PHONY: unit

@@ -1,0 +1,25 @@
+/* runner.c: main() for every unit test binary; prints "N passed, N failed". */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <check.h>
+#include <sodium.h>
+
+Suite	*suite(void);	/* each test_*.c defines it */
+
+int
+main(void)
+{
+	SRunner	*sr;
+	int	 run, failed;
+
+	if (sodium_init() < 0)
+		return 2;
+	sr = srunner_create(suite());
+	srunner_run_all(sr, CK_NORMAL);
+	run = srunner_ntests_run(sr);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	printf("%d passed, %d failed\n", run - failed, failed);
+	return failed == 0 && run > 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

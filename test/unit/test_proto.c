@@ -1,0 +1,523 @@
+/*
+ * test_proto.c: chatroom/proto.c, exact bytes in, exact result out. Each row
+ * of the frame tables is its own test so a failure names the frame.
+ */
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+
+#include "chatroom/proto.h"
+#include "common/key.h"
+
+Suite	*suite(void);
+
+#define K	"xWqn-nCtemuA0e9BUnlt8Q"	/* canonical key */
+#define T	"aE967PGYEip9QOQTh9f4sA"	/* canonical token */
+#define A32	"abcdefghijklmnopqrstuvwxyz012345"	/* 32 bytes */
+#define N(s)	s, sizeof(s) - 1
+
+/* Frames that parse; absent fields are NULL. */
+static const struct good {
+	const char	*frame;
+	size_t		 len;
+	enum proto_cmd	 cmd;
+	const char	*key, *alias, *token, *body;
+	enum proto_mode	 mode;
+} good[] = {
+	{ N("create 1 " K " alice owner"), PROTO_CREATE, K, "alice", NULL,
+	    NULL, PROTO_OWNER },
+	{ N("create 1 " K " alice everyone"), PROTO_CREATE, K, "alice", NULL,
+	    NULL, PROTO_EVERYONE },
+	{ N("join 1 " K " bob"), PROTO_JOIN, K, "bob", NULL, NULL, 0 },
+	{ N("join 1 " K " bob " T), PROTO_JOIN, K, "bob", T, NULL, 0 },
+	{ N("join 1 " K " " A32), PROTO_JOIN, K, A32, NULL, NULL, 0 },
+	{ N("msg hello"), PROTO_MSG, NULL, NULL, NULL, "hello", 0 },
+	{ N("msg !\"#$%&'()*+,-./09:;<=>?@AZ[\\]^_`az{|}~"), PROTO_MSG, NULL,
+	    NULL, NULL, "!\"#$%&'()*+,-./09:;<=>?@AZ[\\]^_`az{|}~", 0 },
+	{ N("msg x"), PROTO_MSG, NULL, NULL, NULL, "x", 0 },
+	{ N("purr bob psst"), PROTO_PURR, NULL, "bob", NULL, "psst", 0 },
+	{ N("kick bob"), PROTO_KICK, NULL, "bob", NULL, NULL, 0 },
+	{ N("kick **"), PROTO_KICK, NULL, "**", NULL, NULL, 0 },
+	{ N("stop"), PROTO_STOP, NULL, NULL, NULL, NULL, 0 },
+	{ N("exit"), PROTO_EXIT, NULL, NULL, NULL, NULL, 0 },
+	{ N("exit ciao!"), PROTO_EXIT, NULL, NULL, NULL, "ciao!", 0 },
+	/* Aliases at the edges of what is allowed. */
+	{ N("kick \xc3\xa9l\xc3\xa8ve"), PROTO_KICK, NULL, "\xc3\xa9l\xc3\xa8ve",
+	    NULL, NULL, 0 },
+	{ N("kick \xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc"
+	    "\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc"),
+	    PROTO_KICK, NULL,
+	    "\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc"
+	    "\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc",
+	    NULL, NULL, 0 },
+	{ N("kick \xf0\x9f\x90\xb1"), PROTO_KICK, NULL, "\xf0\x9f\x90\xb1",
+	    NULL, NULL, 0 },				/* U+1F431 cat */
+	{ N("kick \xf4\x8f\xbf\xbf"), PROTO_KICK, NULL, "\xf4\x8f\xbf\xbf",
+	    NULL, NULL, 0 },				/* U+10FFFF */
+	{ N("kick \xc2\xa1"), PROTO_KICK, NULL, "\xc2\xa1", NULL, NULL, 0 },
+	{ N("kick \xe2\x80\x90"), PROTO_KICK, NULL, "\xe2\x80\x90", NULL, NULL,
+	    0 },					/* U+2010 hyphen */
+	{ N("kick \xe2\x81\xa5"), PROTO_KICK, NULL, "\xe2\x81\xa5", NULL, NULL,
+	    0 },					/* U+2065 */
+	{ N("kick \xef\xbf\xbd"), PROTO_KICK, NULL, "\xef\xbf\xbd", NULL, NULL,
+	    0 },					/* U+FFFD */
+	{ N("kick a*"), PROTO_KICK, NULL, "a*", NULL, NULL, 0 },
+	{ N("kick ~"), PROTO_KICK, NULL, "~", NULL, NULL, 0 },
+};
+
+/* Frames that do not parse, with the error expected. */
+static const struct bad {
+	const char	*frame;
+	size_t		 len;
+	int		 err;
+} bad[] = {
+	/* Shape of the frame. */
+	{ N(""), PROTO_EBADCOMMAND },
+	{ N(" "), PROTO_EBADCOMMAND },
+	{ N("  "), PROTO_EBADCOMMAND },
+	{ N("stop "), PROTO_EBADCOMMAND },
+	{ N(" stop"), PROTO_EBADCOMMAND },
+	{ N("exit "), PROTO_EBADCOMMAND },
+	{ N("msg "), PROTO_EBADCOMMAND },
+	{ N("msg  hi"), PROTO_EBADCOMMAND },
+	{ N("msg hi "), PROTO_EBADCOMMAND },
+	{ N("msg a  b"), PROTO_EBADCOMMAND },
+	{ N("exit bye "), PROTO_EBADCOMMAND },
+	{ N("purr  bob hi"), PROTO_EBADCOMMAND },
+	{ N("purr bob  hi"), PROTO_EBADCOMMAND },
+	{ N("create 1 " K " alice  owner"), PROTO_EBADCOMMAND },
+	{ N("create 1  " K " alice owner"), PROTO_EBADCOMMAND },
+	{ N("create 1 " K " alice owner "), PROTO_EBADCOMMAND },
+	{ N("join 1 " K " bob "), PROTO_EBADCOMMAND },
+	{ N("STOP"), PROTO_EBADCOMMAND },
+	{ N("Msg hi"), PROTO_EBADCOMMAND },
+	{ N("hello"), PROTO_EBADCOMMAND },
+	{ N("sto"), PROTO_EBADCOMMAND },
+	{ N("stopp"), PROTO_EBADCOMMAND },
+	{ N("stop\n"), PROTO_EBADCOMMAND },
+	{ N("stop\r\n"), PROTO_EBADCOMMAND },
+	{ N("stop\0"), PROTO_EBADCOMMAND },
+	{ N("msg\thi"), PROTO_EBADCOMMAND },
+	{ N("msg\0hi"), PROTO_EBADCOMMAND },
+	{ N("welcome x"), PROTO_EBADCOMMAND },
+	{ N("error x"), PROTO_EBADCOMMAND },
+	/* Field counts. */
+	{ N("msg"), PROTO_EBADCOMMAND },
+	{ N("purr"), PROTO_EBADCOMMAND },
+	{ N("purr bob"), PROTO_EBADCOMMAND },
+	{ N("kick"), PROTO_EBADCOMMAND },
+	{ N("kick bob carol"), PROTO_EBADCOMMAND },
+	{ N("stop now"), PROTO_EBADCOMMAND },
+	{ N("create"), PROTO_EBADCOMMAND },
+	{ N("create 1"), PROTO_EBADCOMMAND },
+	{ N("create 1 " K), PROTO_EBADCOMMAND },
+	{ N("create 1 " K " alice"), PROTO_EBADCOMMAND },
+	{ N("create 1 " K " alice owner x"), PROTO_EBADCOMMAND },
+	{ N("create 9 x y"), PROTO_EBADCOMMAND },	/* count before fields */
+	{ N("join"), PROTO_EBADCOMMAND },
+	{ N("join 1 " K), PROTO_EBADCOMMAND },
+	{ N("join 1 " K " bob " T " x"), PROTO_EBADCOMMAND },
+	/* VERSION, checked before the other fields. */
+	{ N("create 2 " K " alice owner"), PROTO_EVERSION },
+	{ N("create 0 " K " alice owner"), PROTO_EVERSION },
+	{ N("create 01 " K " alice owner"), PROTO_EVERSION },
+	{ N("create 1.0 " K " alice owner"), PROTO_EVERSION },
+	{ N("create v1 " K " alice owner"), PROTO_EVERSION },
+	{ N("create 2 bad * bad"), PROTO_EVERSION },
+	{ N("join 2 " K " bob"), PROTO_EVERSION },
+	{ N("join 11 " K " bob"), PROTO_EVERSION },
+	/* KEY. */
+	{ N("create 1 xWqn-nCtemuA0e9BUnlt8 alice owner"), PROTO_EBADKEY },
+	{ N("create 1 xWqn-nCtemuA0e9BUnlt8QA alice owner"), PROTO_EBADKEY },
+	{ N("create 1 xWqn-nCtemuA0e9BUnlt8R alice owner"), PROTO_EBADKEY },
+	{ N("create 1 xWqn-nCtemuA0e9BUnlt8B alice owner"), PROTO_EBADKEY },
+	{ N("create 1 xWqn+nCtemuA0e9BUnlt8Q alice owner"), PROTO_EBADKEY },
+	{ N("create 1 xWqn/nCtemuA0e9BUnlt8Q alice owner"), PROTO_EBADKEY },
+	{ N("create 1 xWqn-nCtemuA0e9BUnlt8Q== alice owner"), PROTO_EBADKEY },
+	{ N("create 1 xWqn-nCtemuA0e9BUnl=8Q alice owner"), PROTO_EBADKEY },
+	{ N("create 1 xWqn-nCtemuA0e9BUnl\08Q alice owner"), PROTO_EBADKEY },
+	{ N("create 1 x * bad"), PROTO_EBADKEY },
+	{ N("join 1 " K "x bob"), PROTO_EBADKEY },
+	/* ALIAS, checked before MODE. */
+	{ N("create 1 " K " * owner"), PROTO_EBADALIAS },
+	{ N("create 1 " K " * bad"), PROTO_EBADALIAS },
+	{ N("join 1 " K " *"), PROTO_EBADALIAS },
+	{ N("join 1 " K " " A32 "6"), PROTO_EBADALIAS },	/* 33 bytes */
+	{ N("join 1 " K " \xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3"
+	    "\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3"
+	    "\xbc\xc3\xbc" "a"), PROTO_EBADALIAS },	/* 33 bytes */
+	{ N("join 1 " K " a\xff"), PROTO_EBADALIAS },
+	{ N("join 1 " K " \xfe"), PROTO_EBADALIAS },
+	{ N("join 1 " K " \x80"), PROTO_EBADALIAS },	/* lone continuation */
+	{ N("join 1 " K " a\xc3"), PROTO_EBADALIAS },	/* truncated */
+	{ N("join 1 " K " \xe2\x82"), PROTO_EBADALIAS },	/* truncated */
+	{ N("join 1 " K " \xf0\x9f\x90"), PROTO_EBADALIAS },	/* truncated */
+	{ N("join 1 " K " \xc3" "a"), PROTO_EBADALIAS },	/* bad continuation */
+	{ N("join 1 " K " \xc0\xaf"), PROTO_EBADALIAS },	/* overlong '/' */
+	{ N("join 1 " K " \xc1\xbf"), PROTO_EBADALIAS },	/* overlong */
+	{ N("join 1 " K " \xe0\x80\xaf"), PROTO_EBADALIAS },	/* overlong */
+	{ N("join 1 " K " \xe0\x9f\xbf"), PROTO_EBADALIAS },	/* overlong */
+	{ N("join 1 " K " \xf0\x80\x80\xaf"), PROTO_EBADALIAS },	/* overlong */
+	{ N("join 1 " K " \xf0\x8f\xbf\xbf"), PROTO_EBADALIAS },	/* overlong */
+	{ N("join 1 " K " \xed\xa0\x80"), PROTO_EBADALIAS },	/* U+D800 */
+	{ N("join 1 " K " \xed\xbf\xbf"), PROTO_EBADALIAS },	/* U+DFFF */
+	{ N("join 1 " K " \xed\xa0\xbd\xed\xb0\xb1"), PROTO_EBADALIAS },
+	{ N("join 1 " K " \xf4\x90\x80\x80"), PROTO_EBADALIAS },	/* >10FFFF */
+	{ N("join 1 " K " \xf5\x80\x80\x80"), PROTO_EBADALIAS },
+	{ N("join 1 " K " \xf8\x88\x80\x80\x80"), PROTO_EBADALIAS },
+	{ N("join 1 " K " a\x01"), PROTO_EBADALIAS },
+	{ N("join 1 " K " a\tb"), PROTO_EBADALIAS },
+	{ N("join 1 " K " a\nb"), PROTO_EBADALIAS },
+	{ N("join 1 " K " a\rb"), PROTO_EBADALIAS },
+	{ N("join 1 " K " a\0b"), PROTO_EBADALIAS },
+	{ N("join 1 " K " a\x7f"), PROTO_EBADALIAS },	/* DEL */
+	{ N("join 1 " K " \xc2\x80"), PROTO_EBADALIAS },	/* C1 */
+	{ N("join 1 " K " \xc2\x85"), PROTO_EBADALIAS },	/* NEL */
+	{ N("join 1 " K " \xc2\x9f"), PROTO_EBADALIAS },	/* C1 */
+	{ N("join 1 " K " \xc2\xa0"), PROTO_EBADALIAS },	/* NBSP */
+	{ N("join 1 " K " a\xc2\xad" "b"), PROTO_EBADALIAS },	/* soft hyphen */
+	{ N("join 1 " K " \xd8\x9c"), PROTO_EBADALIAS },	/* U+061C */
+	{ N("join 1 " K " \xe1\x9a\x80"), PROTO_EBADALIAS },	/* U+1680 */
+	{ N("join 1 " K " \xe1\xa0\x8e"), PROTO_EBADALIAS },	/* U+180E */
+	{ N("join 1 " K " \xe2\x80\x80"), PROTO_EBADALIAS },	/* U+2000 */
+	{ N("join 1 " K " \xe2\x80\x8a"), PROTO_EBADALIAS },	/* U+200A */
+	{ N("join 1 " K " \xe2\x80\x8b"), PROTO_EBADALIAS },	/* ZWSP */
+	{ N("join 1 " K " a\xe2\x80\x8b" "b"), PROTO_EBADALIAS },
+	{ N("join 1 " K " \xe2\x80\x8d"), PROTO_EBADALIAS },	/* ZWJ */
+	{ N("join 1 " K " \xe2\x80\x8f"), PROTO_EBADALIAS },	/* RLM */
+	{ N("join 1 " K " \xe2\x80\xa8"), PROTO_EBADALIAS },	/* U+2028 */
+	{ N("join 1 " K " \xe2\x80\xa9"), PROTO_EBADALIAS },	/* U+2029 */
+	{ N("join 1 " K " \xe2\x80\xaa"), PROTO_EBADALIAS },	/* LRE */
+	{ N("join 1 " K " a\xe2\x80\xae" "b"), PROTO_EBADALIAS },	/* RLO */
+	{ N("join 1 " K " \xe2\x80\xaf"), PROTO_EBADALIAS },	/* NNBSP */
+	{ N("join 1 " K " \xe2\x81\x9f"), PROTO_EBADALIAS },	/* MMSP */
+	{ N("join 1 " K " \xe2\x81\xa0"), PROTO_EBADALIAS },	/* WJ */
+	{ N("join 1 " K " \xe2\x81\xa4"), PROTO_EBADALIAS },	/* U+2064 */
+	{ N("join 1 " K " \xe2\x81\xa6"), PROTO_EBADALIAS },	/* LRI */
+	{ N("join 1 " K " \xe2\x81\xaf"), PROTO_EBADALIAS },	/* U+206F */
+	{ N("join 1 " K " \xe3\x80\x80"), PROTO_EBADALIAS },	/* U+3000 */
+	{ N("join 1 " K " \xef\xbb\xbf"), PROTO_EBADALIAS },	/* BOM */
+	{ N("create 1 " K " \xef\xbb\xbf" "a owner"), PROTO_EBADALIAS },
+	{ N("purr * hi"), PROTO_EBADALIAS },
+	{ N("purr \xe2\x80\x8b hi"), PROTO_EBADALIAS },
+	{ N("purr * a b"), PROTO_EBADALIAS },
+	{ N("kick *"), PROTO_EBADALIAS },
+	{ N("kick " A32 "x"), PROTO_EBADALIAS },
+	{ N("kick \xc0\x80"), PROTO_EBADALIAS },
+	/* MODE. */
+	{ N("create 1 " K " alice Owner"), PROTO_EBADMODE },
+	{ N("create 1 " K " alice all"), PROTO_EBADMODE },
+	{ N("create 1 " K " alice owners"), PROTO_EBADMODE },
+	{ N("create 1 " K " alice own"), PROTO_EBADMODE },
+	{ N("create 1 " K " alice owner\n"), PROTO_EBADMODE },
+	{ N("create 1 " K " alice owner\0"), PROTO_EBADMODE },
+	/* TOKEN. */
+	{ N("join 1 " K " bob x"), PROTO_EBADTOKEN },
+	{ N("join 1 " K " bob aE967PGYEip9QOQTh9f4sB"), PROTO_EBADTOKEN },
+	{ N("join 1 " K " bob aE967PGYEip9QOQTh9f4s"), PROTO_EBADTOKEN },
+	{ N("join 1 " K " bob " T "A"), PROTO_EBADTOKEN },
+	{ N("join 1 " K " bob aE967PGYEip9QOQTh9f4s="), PROTO_EBADTOKEN },
+	/* BODY: the rest of the frame, so a space in it is its own fault. */
+	{ N("msg a b"), PROTO_EBADBODY },
+	{ N("msg a b c d e f"), PROTO_EBADBODY },
+	{ N("msg h\xc3\xa9"), PROTO_EBADBODY },
+	{ N("msg \x80"), PROTO_EBADBODY },
+	{ N("msg a\x7f"), PROTO_EBADBODY },
+	{ N("msg a\x01"), PROTO_EBADBODY },
+	{ N("msg a\tb"), PROTO_EBADBODY },
+	{ N("msg hi\n"), PROTO_EBADBODY },
+	{ N("msg hi\r\n"), PROTO_EBADBODY },
+	{ N("msg a\0b"), PROTO_EBADBODY },
+	{ N("purr bob a b"), PROTO_EBADBODY },
+	{ N("purr bob \xc3\xa9"), PROTO_EBADBODY },
+	{ N("exit a b"), PROTO_EBADBODY },
+	{ N("exit \xff"), PROTO_EBADBODY },
+	{ N("exit \x1b[0m"), PROTO_EBADBODY },
+};
+
+static void
+check_field(const struct proto_str *f, const char *want, const char *frame,
+    size_t len)
+{
+	if (want == NULL) {
+		ck_assert_ptr_null(f->p);
+		ck_assert_uint_eq(f->len, 0);
+		return;
+	}
+	ck_assert_uint_eq(f->len, strlen(want));
+	ck_assert_mem_eq(f->p, want, f->len);
+	/* Fields are views into the frame, never copies. */
+	ck_assert(f->p >= frame && f->p + f->len <= frame + len);
+}
+
+START_TEST(test_good)
+{
+	const struct good	*g = &good[_i];
+	struct proto_req	 req;
+
+	ck_assert_int_eq(proto_parse(&req, g->frame, g->len), 0);
+	ck_assert_int_eq(req.cmd, g->cmd);
+	check_field(&req.key, g->key, g->frame, g->len);
+	check_field(&req.alias, g->alias, g->frame, g->len);
+	check_field(&req.token, g->token, g->frame, g->len);
+	check_field(&req.body, g->body, g->frame, g->len);
+	if (g->cmd == PROTO_CREATE)
+		ck_assert_int_eq(req.mode, g->mode);
+}
+END_TEST
+
+START_TEST(test_bad)
+{
+	const struct bad	*b = &bad[_i];
+	struct proto_req	 req;
+
+	ck_assert_msg(proto_parse(&req, b->frame, b->len) == b->err,
+	    "frame %d (\"%.*s\"): got %s, want %s", _i, (int)b->len, b->frame,
+	    proto_error_name(proto_parse(&req, b->frame, b->len)),
+	    proto_error_name(b->err));
+}
+END_TEST
+
+/* The parser reads only frame[0..len): a frame cut anywhere stays in bounds. */
+START_TEST(test_prefixes)
+{
+	static const char	 full[] = "create 1 " K " alice owner";
+	struct proto_req	 req;
+	char			*copy;
+	size_t			 n;
+
+	for (n = 0; n < sizeof(full) - 1; n++) {
+		copy = malloc(n ? n : 1);
+		ck_assert_ptr_nonnull(copy);
+		memcpy(copy, full, n);
+		ck_assert_int_lt(proto_parse(&req, copy, n), 0);
+		free(copy);
+	}
+}
+END_TEST
+
+START_TEST(test_error_names)
+{
+	static const char *const want[] = {
+		"badcommand", "version", "badkey", "badalias", "badmode",
+		"badbody", "badtoken", "notjoined", "joined", "exists",
+		"noroom", "aliastaken", "roomfull", "toomanyrooms",
+		"nosuchmember", "self", "notallowed", "flood"
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		ck_assert_str_eq(proto_error_name(-(int)i - 1), want[i]);
+	ck_assert_str_eq(proto_error_name(PROTO_EVERSION), "version");
+	ck_assert_str_eq(proto_error_name(PROTO_EFLOOD), "flood");
+	ck_assert_ptr_null(proto_error_name(0));
+	ck_assert_ptr_null(proto_error_name(1));
+	ck_assert_ptr_null(proto_error_name(-19));
+	ck_assert_ptr_null(proto_error_name(-128));
+	ck_assert_ptr_null(proto_error_name(INT_MIN));
+	ck_assert_ptr_null(proto_error_name(INT_MAX));
+}
+END_TEST
+
+START_TEST(test_names)
+{
+	ck_assert_str_eq(proto_cmd_name(PROTO_CREATE), "create");
+	ck_assert_str_eq(proto_cmd_name(PROTO_JOIN), "join");
+	ck_assert_str_eq(proto_cmd_name(PROTO_MSG), "msg");
+	ck_assert_str_eq(proto_cmd_name(PROTO_PURR), "purr");
+	ck_assert_str_eq(proto_cmd_name(PROTO_KICK), "kick");
+	ck_assert_str_eq(proto_cmd_name(PROTO_STOP), "stop");
+	ck_assert_str_eq(proto_cmd_name(PROTO_EXIT), "exit");
+	ck_assert_ptr_null(proto_cmd_name(PROTO_NCMDS));
+	ck_assert_str_eq(proto_mode_name(PROTO_OWNER), "owner");
+	ck_assert_str_eq(proto_mode_name(PROTO_EVERYONE), "everyone");
+}
+END_TEST
+
+/* Excluded code points as PROTOCOL.md lists them, written out independently. */
+static int
+excluded(uint32_t c)
+{
+	return c <= 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x85 ||
+	    c == 0xa0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200a) ||
+	    c == 0x2028 || c == 0x2029 || c == 0x202f || c == 0x205f ||
+	    c == 0x3000 || c == 0xad || c == 0x61c || c == 0x180e ||
+	    (c >= 0x200b && c <= 0x200f) || (c >= 0x202a && c <= 0x202e) ||
+	    (c >= 0x2060 && c <= 0x2064) || (c >= 0x2066 && c <= 0x206f) ||
+	    c == 0xfeff;
+}
+
+static size_t
+encode(char *out, uint32_t c)
+{
+	if (c < 0x80) {
+		out[0] = (char)c;
+		return 1;
+	}
+	if (c < 0x800) {
+		out[0] = (char)(0xc0 | c >> 6);
+		out[1] = (char)(0x80 | (c & 0x3f));
+		return 2;
+	}
+	if (c < 0x10000) {
+		out[0] = (char)(0xe0 | c >> 12);
+		out[1] = (char)(0x80 | (c >> 6 & 0x3f));
+		out[2] = (char)(0x80 | (c & 0x3f));
+		return 3;
+	}
+	out[0] = (char)(0xf0 | c >> 18);
+	out[1] = (char)(0x80 | (c >> 12 & 0x3f));
+	out[2] = (char)(0x80 | (c >> 6 & 0x3f));
+	out[3] = (char)(0x80 | (c & 0x3f));
+	return 4;
+}
+
+/* Every code point, encoded correctly, alone and between letters. */
+START_TEST(test_alias_every_code_point)
+{
+	char		buf[8];
+	uint32_t	c;
+	size_t		n;
+	int		want;
+
+	for (c = 0; c <= 0x10ffff; c++) {
+		want = !excluded(c) && !(c >= 0xd800 && c <= 0xdfff) &&
+		    c != '*';
+		n = encode(buf, c);
+		ck_assert_msg(proto_alias_valid(buf, n) == want, "U+%04X", c);
+		buf[0] = 'a';
+		n = encode(buf + 1, c) + 1;
+		buf[n++] = 'b';
+		want = !excluded(c) && !(c >= 0xd800 && c <= 0xdfff);
+		ck_assert_msg(proto_alias_valid(buf, n) == want, "aU+%04Xb",
+		    c);
+	}
+}
+END_TEST
+
+/* Every 1- and 2-byte string: valid only if it is ASCII or one 2-byte char. */
+START_TEST(test_alias_two_bytes)
+{
+	unsigned char	s[2];
+	unsigned	a, b;
+	int		want;
+
+	for (a = 0; a < 256; a++) {
+		s[0] = (unsigned char)a;
+		want = a > 0x20 && a < 0x7f && a != '*';
+		ck_assert_int_eq(proto_alias_valid((char *)s, 1), want);
+		for (b = 0; b < 256; b++) {
+			uint32_t	c = (a & 0x1f) << 6 | (b & 0x3f);
+
+			s[1] = (unsigned char)b;
+			if (a < 0x80)
+				want = a > 0x20 && a < 0x7f && b > 0x20 &&
+				    b < 0x7f;
+			else
+				want = a >= 0xc2 && a <= 0xdf &&
+				    (b & 0xc0) == 0x80 && !excluded(c);
+			ck_assert_msg(proto_alias_valid((char *)s, 2) == want,
+			    "%02x %02x", a, b);
+		}
+	}
+}
+END_TEST
+
+START_TEST(test_alias_lengths)
+{
+	char	buf[64];
+	size_t	n;
+
+	memset(buf, 'a', sizeof(buf));
+	for (n = 0; n <= sizeof(buf); n++)
+		ck_assert_int_eq(proto_alias_valid(buf, n), n >= 1 && n <= 32);
+	ck_assert_int_eq(proto_alias_valid("*", 1), 0);
+	ck_assert_int_eq(proto_alias_valid("**", 2), 1);
+}
+END_TEST
+
+START_TEST(test_alias_equal)
+{
+	ck_assert(proto_alias_equal("Bob", 3, "bOB", 3));
+	ck_assert(proto_alias_equal("a-Z_9", 5, "A-z_9", 5));
+	ck_assert(!proto_alias_equal("bob", 3, "bobby", 5));
+	ck_assert(!proto_alias_equal("bob", 3, "bod", 3));
+	/* Non-ASCII is compared byte for byte: É (C3 89) is not é (C3 A9). */
+	ck_assert(!proto_alias_equal("\xc3\x89", 2, "\xc3\xa9", 2));
+	ck_assert(proto_alias_equal("\xc3\xa9", 2, "\xc3\xa9", 2));
+	/* Only A-Z fold: '@' (0x40) and '`' (0x60) stay apart. */
+	ck_assert(!proto_alias_equal("@", 1, "`", 1));
+	ck_assert(!proto_alias_equal("[", 1, "{", 1));
+}
+END_TEST
+
+START_TEST(test_body)
+{
+	char	c;
+	int	i;
+
+	ck_assert_int_eq(proto_body_valid("", 0), 0);
+	for (i = 0; i < 256; i++) {
+		c = (char)i;
+		ck_assert_int_eq(proto_body_valid(&c, 1), i >= 0x21 && i <= 0x7e);
+	}
+}
+END_TEST
+
+/* proto.c keeps its own copy of key_valid()'s rule: the two must agree. */
+START_TEST(test_key_agrees)
+{
+	char	k[KEY_LEN + 2];
+	size_t	pos, len;
+	int	i, b;
+
+	for (i = 0; i < 200; i++) {
+		key_new(k);
+		ck_assert_int_eq(proto_key_valid(k, KEY_LEN), 1);
+		for (pos = 0; pos < KEY_LEN; pos++) {
+			char	save = k[pos];
+
+			for (b = 0; b < 256; b += (i == 0 ? 1 : 37)) {
+				k[pos] = (char)b;
+				ck_assert_int_eq(proto_key_valid(k, KEY_LEN),
+				    key_valid(k, KEY_LEN));
+			}
+			k[pos] = save;
+		}
+		for (len = 0; len <= KEY_LEN + 1; len++) {
+			k[KEY_LEN] = 'A';
+			ck_assert_int_eq(proto_key_valid(k, len),
+			    key_valid(k, len));
+		}
+	}
+}
+END_TEST
+
+Suite *
+suite(void)
+{
+	Suite	*s = suite_create("proto");
+	TCase	*tc;
+
+	tc = tcase_create("frames");
+	tcase_add_loop_test(tc, test_good, 0, sizeof(good) / sizeof(good[0]));
+	tcase_add_loop_test(tc, test_bad, 0, sizeof(bad) / sizeof(bad[0]));
+	tcase_add_test(tc, test_prefixes);
+	tcase_add_test(tc, test_error_names);
+	tcase_add_test(tc, test_names);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("fields");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_alias_every_code_point);
+	tcase_add_test(tc, test_alias_two_bytes);
+	tcase_add_test(tc, test_alias_lengths);
+	tcase_add_test(tc, test_alias_equal);
+	tcase_add_test(tc, test_body);
+	tcase_add_test(tc, test_key_agrees);
+	suite_add_tcase(s, tc);
+	return s;
+}
