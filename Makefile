@@ -27,7 +27,7 @@ LDHARDEN = -pie -Wl,-z,relro -Wl,-z,now -Wl,-z,noexecstack
 
 ifeq ($(SAN),1)
 OPT	 = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
-	   -fno-sanitize-recover=all
+	   -fno-sanitize-recover=all -DSANCTUARY_SANITIZE
 LDSAN	 = -fsanitize=address,undefined
 else
 OPT	 = -O2 -D_FORTIFY_SOURCE=2
@@ -49,6 +49,7 @@ include chatroom/chatroom.mk
 -include servchat/servchat.mk
 include test/test.mk
 -include $(filter-out test/http/http.mk,$(wildcard test/*/*.mk))
+-include mk/install.mk mk/docs.mk mk/fuzz.mk mk/conformance.mk mk/abuse.mk
 
 binaries: $(BINS)
 

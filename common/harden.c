@@ -19,8 +19,11 @@ harden_process(void)
 
 	if (setrlimit(RLIMIT_CORE, &nocore) == -1)
 		fatal("setrlimit(RLIMIT_CORE)");
+#ifndef SANCTUARY_SANITIZE
+	/* LeakSanitizer needs to ptrace us at exit; sanitizer builds keep this. */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
 		fatal("prctl(PR_SET_DUMPABLE)");
+#endif
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
 		fatal("prctl(PR_SET_NO_NEW_PRIVS)");
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)

@@ -14,3 +14,11 @@ unit: $(UNIT_BINS)
 
 CHECKS += unit
 .PHONY: unit
+
+# The same unit tests built with AddressSanitizer and UBSan (leaks included).
+unit-asan:
+	@$(MAKE) --no-print-directory B=build/asan SAN=1 unit 2>&1 | \
+	    sed 's/^unit: \([0-9]* passed\)/unit-asan: \1/'
+
+CHECKS += unit-asan
+.PHONY: unit-asan
