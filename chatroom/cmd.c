@@ -217,6 +217,7 @@ static void
 cmd_kick(struct cmd_ctx *c)
 {
 	struct member		*t;
+	struct conn		*conn;
 	struct proto_str	 parts[3] = { S("kicked"), S(""),
 				    member_alias(c->member) };
 
@@ -224,8 +225,9 @@ cmd_kick(struct cmd_ctx *c)
 		return;
 	parts[1] = member_alias(t);
 	room_send(t->room, NULL, room_msg(parts, 3));
-	conn_close_async(t->conn, CLOSE_KICKED, "kicked");
+	conn = t->conn;
 	room_leave(c->tab, t, 0, NULL);
+	conn_close_async(conn, CLOSE_KICKED, "kicked");
 }
 
 static void
@@ -241,13 +243,11 @@ cmd_stop(struct cmd_ctx *c)
 		return;
 	/* Without memory for `stopped` the 4002 close still tells the story. */
 	msg = room_msg(parts, 2);
-	TAILQ_FOREACH(m, &room->members, entry) {
-		if (msg != NULL)
+	if (msg != NULL)
+		TAILQ_FOREACH(m, &room->members, entry)
 			conn_send(m->conn, msg);
-		conn_close_async(m->conn, CLOSE_STOPPED, "stopped");
-	}
 	msg_unref(msg);
-	room_wipe(c->tab, room);
+	room_wipe(c->tab, room, CLOSE_STOPPED, "stopped");
 }
 
 static void

@@ -71,12 +71,18 @@ struct member	*room_member(struct room *, const struct proto_str *alias);
  * Removes m: conn_set_member(m->conn, NULL), frees m, and the room if it was
  * the last member. Otherwise, if announce, the rest get `left ALIAS [farewell]`
  * (farewell may be NULL), then `moderator X` if m moderated. m's conn is not
- * closed here.
+ * closed here: callers close it after, so that the conn no longer has a member
+ * when it starts closing.
  */
 void		 room_leave(struct room_table *, struct member *m, int announce,
 		    const struct proto_str *farewell);
-/* Unlinks every member (conn_set_member(conn, NULL)) and frees the room. */
-void		 room_wipe(struct room_table *, struct room *);
+/*
+ * Unlinks every member (conn_set_member(conn, NULL)), then closes its conn
+ * with code and reason (a string literal: conn.c keeps the pointer); frees the
+ * room.
+ */
+void		 room_wipe(struct room_table *, struct room *, uint16_t code,
+		    const char *reason);
 
 /*
  * Frames. room_msg joins n parts with single spaces; room_welcome builds the

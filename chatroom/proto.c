@@ -291,6 +291,8 @@ parse_kick(struct proto_req *req, const struct proto_str *f)
 static int
 parse_none(struct proto_req *req, const struct proto_str *f)
 {
+	(void)req;
+	(void)f;
 	return 0;
 }
 

@@ -31,8 +31,8 @@ enum proto_mode {
 
 /*
  * Every `error CODE` of the protocol; proto_error_name() gives CODE. The parser
- * returns the first five (syntax); the rest are for the room logic and the conn
- * layer (PROTO_EFLOOD).
+ * returns the first seven (syntax); the rest are for the room logic and the
+ * conn layer (PROTO_EFLOOD).
  */
 enum proto_error {
 	PROTO_OK = 0,

@@ -104,17 +104,11 @@ void
 rooms_shutdown(struct room_table *tab)
 {
 	struct room	*room;
-	struct member	*m;
 	size_t		 i;
 
-	for (i = 0; i < tab->nbuckets; i++) {
-		while ((room = tab->buckets[i]) != NULL) {
-			TAILQ_FOREACH(m, &room->members, entry)
-				conn_close_async(m->conn, CLOSE_SHUTDOWN,
-				    "shutdown");
-			room_wipe(tab, room);
-		}
-	}
+	for (i = 0; i < tab->nbuckets; i++)
+		while ((room = tab->buckets[i]) != NULL)
+			room_wipe(tab, room, CLOSE_SHUTDOWN, "shutdown");
 }
 
 size_t
@@ -320,12 +314,17 @@ room_leave(struct room_table *tab, struct member *m, int announce,
 }
 
 void
-room_wipe(struct room_table *tab, struct room *room)
+room_wipe(struct room_table *tab, struct room *room, uint16_t code,
+    const char *reason)
 {
 	struct member	*m;
+	struct conn	*conn;
 
-	while ((m = TAILQ_FIRST(&room->members)) != NULL)
+	while ((m = TAILQ_FIRST(&room->members)) != NULL) {
+		conn = m->conn;
 		member_unlink(tab, m);
+		conn_close_async(conn, code, reason);
+	}
 	room_free(tab, room);
 }
 

@@ -12,7 +12,7 @@
 
 static const char	*progname = "sanctuary";
 
-static void
+static void __attribute__((format(printf, 2, 0)))
 log_vprint(FILE *f, const char *fmt, va_list ap, const char *suffix)
 {
 	fprintf(f, "%s: ", progname);

@@ -2,7 +2,8 @@
  * fake_conn.c: sink.h for unit tests. A fake conn records every frame it is
  * sent and every close it is asked for, one line each, in order:
  *	a frame		its text, e.g. "msg alice hi"
- *	a close		"close CODE REASON"
+ *	a close		"close CODE REASON", plus " +member" if the conn
+ *			still had a member then (the room logic never does that)
  * so a test compares a conn's whole history with one string. It also remembers
  * the member conn_set_member() gave it, as the daemon's conn does.
  */
@@ -112,7 +113,9 @@ conn_close_async(struct conn *c, uint16_t code, const char *reason)
 	char	line[64];
 	int	n;
 
-	n = snprintf(line, sizeof(line), "close %u %s\n", code, reason);
+	/* The room logic unlinks a member before closing its conn. */
+	n = snprintf(line, sizeof(line), "close %u %s%s\n", code, reason,
+	    c->member != NULL ? " +member" : "");
 	if (n < 0 || (size_t)n >= sizeof(line))
 		abort();
 	fake_append(c, line, (size_t)n);
