@@ -48,6 +48,8 @@ static struct limit limits[] = {
 };
 
 #define NLIMITS	(sizeof(limits) / sizeof(limits[0]))
+/* Listeners, epoll, signalfd, stdio. */
+#define CHATROOM_SPARE_FDS	16
 
 static char	**origins;
 
@@ -99,6 +101,7 @@ main(int argc, char *argv[])
 	struct listener		 lis[NET_MAX_LISTEN];
 	struct server		 srv;
 	poptContext		 ctx;
+	size_t			 want, have;
 	int			 i, n;
 
 	log_init("chatroom");
@@ -109,6 +112,10 @@ main(int argc, char *argv[])
 	config_from_options(&cfg);
 
 	n = net_listen(lis, NET_MAX_LISTEN, &net_opts, net_opts.chatport);
+	want = cfg.max_conns + cfg.max_handshakes + CHATROOM_SPARE_FDS;
+	if ((have = net_raise_nofile(want)) < want)
+		log_warnx("only %zu file descriptors: fewer than --max-conns "
+		    "connections will fit (raise ulimit -n to %zu)", have, want);
 	harden_process();
 	if (server_init(&srv, &cfg, lis, n) == -1)
 		fatal("server_init");

@@ -17,6 +17,53 @@
 #define SERVER_TICK_MS		250
 #define SERVER_SHUTDOWN_MS	1000
 
+/*
+ * Out of descriptors or memory: a level-triggered listener would wake us
+ * forever, so stop listening until the next tick.
+ */
+static void
+server_pause_accept(struct server *srv)
+{
+	int	i;
+
+	if (srv->accept_paused)
+		return;
+	for (i = 0; i < srv->nlis; i++)
+		loop_del(&srv->loop, srv->lis[i].l.fd);
+	srv->accept_paused = 1;
+}
+
+static void
+server_resume_accept(struct server *srv)
+{
+	int	i;
+
+	if (!srv->accept_paused)
+		return;
+	for (i = 0; i < srv->nlis; i++)
+		loop_add(&srv->loop, srv->lis[i].l.fd, EPOLLIN, &srv->lis[i].h);
+	srv->accept_paused = 0;
+}
+
+/*
+ * 503 with no conn behind it. Reading what the peer already sent first makes
+ * close() send FIN rather than a reset that could discard our answer.
+ */
+static void
+server_refuse_now(int fd)
+{
+	struct hs_result	 r = { .status = 503 };
+	char			 buf[1024];
+	int			 len, i;
+
+	len = handshake_response(buf, sizeof(buf), &r);
+	if (len > 0 && send(fd, buf, (size_t)len, MSG_NOSIGNAL) == len)
+		shutdown(fd, SHUT_WR);
+	for (i = 0; i < 16 && recv(fd, buf, sizeof(buf), 0) > 0; i++)
+		;
+	close(fd);
+}
+
 /* Accepts one conn; 0, or -1 when the backlog is empty. */
 static int
 server_accept_one(struct server *srv, int lfd)
@@ -29,11 +76,15 @@ server_accept_one(struct server *srv, int lfd)
 
 	fd = accept4(lfd, (struct sockaddr *)&ss, &sslen,
 	    SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (fd == -1)
+	if (fd == -1) {
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+		    errno == ENOMEM)
+			server_pause_accept(srv);
 		return -1;
-	/* Even a refusal costs a slot; past them all, close without a word. */
+	}
+	/* Past every slot, refuse without keeping any state. */
 	if (srv->nhandshakes >= cfg->max_handshakes) {
-		close(fd);
+		server_refuse_now(fd);
 		return 0;
 	}
 	key = net_peer_key(&ss);
@@ -126,6 +177,7 @@ server_on_tick(void *arg)
 	struct server	*srv = arg;
 	struct conn	*c;
 
+	server_resume_accept(srv);
 	for (c = srv->conns; c != NULL; c = c->next)
 		conn_tick(c, srv->loop.now);
 }
@@ -165,10 +217,8 @@ server_shutdown(struct server *srv)
 {
 	struct conn	*c;
 	int64_t		 until;
-	int		 i;
 
-	for (i = 0; i < srv->nlis; i++)
-		loop_del(&srv->loop, srv->lis[i].l.fd);
+	server_pause_accept(srv);
 	rooms_shutdown(srv->rooms);
 	for (c = srv->conns; c != NULL; c = c->next) {
 		if (c->state == CONN_OPEN)

@@ -30,4 +30,10 @@ int	net_listen(struct listener *out, size_t max, const struct net_opts *,
  */
 uint64_t net_peer_key(const struct sockaddr_storage *);
 
+/*
+ * Raises the soft RLIMIT_NOFILE towards want (never past the hard limit).
+ * Returns the limit now in force.
+ */
+size_t	net_raise_nofile(size_t want);
+
 #endif

@@ -5,7 +5,7 @@
 BUILD="gcc make pkg-config libmicrohttpd-dev libwslay-dev libsodium-dev \
 libpopt-dev nettle-dev libqrencode-dev"
 TEST="check python3 python3-websockets python3-websocket python3-wsproto \
-chromium mandoc strace clang libclang-rt-14-dev systemd iproute2"
+chromium mandoc man-db strace clang libclang-rt-14-dev systemd iproute2"
 pkgs="$BUILD"
 [ "${1:-}" = build ] || pkgs="$pkgs $TEST"
 command -v node >/dev/null 2>&1 || pkgs="$pkgs nodejs"
