@@ -1,0 +1,54 @@
+# servchat: the page server. The browser client in static/ is embedded at build
+# time: $(B)/tools/embed (a host program, never installed) writes
+# $(B)/gen/servchat/assets_data.c. Nothing generated lands in the source tree.
+
+SERVCHAT_SRC := $(filter-out servchat/main.c servchat/embed.c,\
+		$(wildcard servchat/*.c))
+SERVCHAT_OBJ := $(SERVCHAT_SRC:%.c=$(B)/obj/%.o)
+SERVCHAT_GEN := $(B)/gen/servchat/assets_data.c
+HOSTCC	?= $(CC)
+EMBED	 = $(B)/tools/embed
+SODIUM_LIBS := $(shell $(PKG_CONFIG) --libs libsodium 2>/dev/null)
+# Everything in static/ but node_modules/ (the npm stamp stands for it), and
+# the directory itself, whose time changes when a file is added or removed.
+STATIC_FILES := $(shell find static -path static/node_modules -prune -o \
+		-type f -print 2>/dev/null) $(wildcard static)
+
+$(B)/libservchat.a: $(SERVCHAT_OBJ)
+	$(AR) rcs $@ $^
+
+# Same warnings as the daemons; no sanitizers (it runs at build time only).
+$(EMBED): servchat/embed.c servchat/rules.c servchat/rules.h
+	@mkdir -p $(@D)
+	@echo "  HOSTCC  $@"
+	@$(HOSTCC) -std=c11 -D_GNU_SOURCE -O2 $(WARN) -I. $(PKG_CFLAGS) \
+	    -o $@ servchat/embed.c servchat/rules.c $(SODIUM_LIBS)
+
+# The vendored libraries come from static/node_modules, installed exactly as
+# static/package-lock.json pins them, again only when the lock file changes.
+ifneq ($(wildcard static/package-lock.json),)
+SERVCHAT_NPM := $(B)/gen/servchat/npm-ci.stamp
+$(SERVCHAT_NPM): static/package.json static/package-lock.json
+	@mkdir -p $(@D)
+	cd static && npm ci --ignore-scripts --no-audit --no-fund \
+	    --prefer-offline
+	@touch $@
+endif
+
+$(SERVCHAT_GEN): $(EMBED) $(STATIC_FILES) $(SERVCHAT_NPM)
+	@mkdir -p $(@D)
+	@echo "  EMBED   static -> $@"
+	@$(EMBED) static $@
+
+$(B)/obj/servchat/assets_data.o: $(SERVCHAT_GEN) servchat/assets.h
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/servchat: $(B)/obj/servchat/main.o $(B)/obj/servchat/assets_data.o \
+    $(B)/libservchat.a $(B)/libcommon.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+BINS += $(B)/servchat
+
+-include test/http/http.mk

@@ -1,0 +1,80 @@
+/*
+ * Image attachments: decode the file locally, downscale on a canvas and
+ * re-encode (WebP, else JPEG) until the whole message fits the relay's frame
+ * limit. Re-encoding also drops EXIF data such as GPS position.
+ */
+
+const SIZES = [1600, 1280, 1024, 800, 640, 480, 360, 256, 160];
+const QUALITIES = [0.85, 0.72, 0.6, 0.45, 0.32];
+
+async function decode(file) {
+	if (typeof createImageBitmap === 'function') {
+		try {
+			return await createImageBitmap(file,
+			    {imageOrientation: 'from-image'});
+		} catch (e) {
+			/* fall back to an <img> below */
+		}
+	}
+	const url = URL.createObjectURL(file);
+	try {
+		const img = new Image();
+		img.decoding = 'async';
+		img.src = url;
+		await img.decode();
+		return img;
+	} finally {
+		URL.revokeObjectURL(url);
+	}
+}
+
+function encode(source, w, h, type, quality) {
+	const canvas = document.createElement('canvas');
+	canvas.width = w;
+	canvas.height = h;
+	const g = canvas.getContext('2d');
+	/* JPEG has no alpha: give transparent images a white ground. */
+	g.fillStyle = '#ffffff';
+	g.fillRect(0, 0, w, h);
+	g.drawImage(source, 0, 0, w, h);
+	const url = canvas.toDataURL(type, quality);
+	canvas.width = canvas.height = 1;
+	return url;
+}
+
+/*
+ * Returns the HTML of an <img> message for FILE whose UTF-8 length is at most
+ * MAXBYTES, or throws an Error with a sentence for the user.
+ */
+export async function imageMessage(file, maxBytes) {
+	if (!file || !/^image\//.test(file.type))
+		throw new Error('That file is not an image.');
+	let src;
+	try {
+		src = await decode(file);
+	} catch (e) {
+		throw new Error('This image could not be read.');
+	}
+	const w0 = src.width || src.naturalWidth, h0 = src.height || src.naturalHeight;
+	if (!w0 || !h0)
+		throw new Error('This image could not be read.');
+	const probe = encode(src, 1, 1, 'image/webp', 0.5);
+	const type = probe.startsWith('data:image/webp') ? 'image/webp' : 'image/jpeg';
+	try {
+		for (const max of SIZES) {
+			const s = Math.min(1, max / Math.max(w0, h0));
+			const w = Math.max(1, Math.round(w0 * s));
+			const h = Math.max(1, Math.round(h0 * s));
+			for (const q of QUALITIES) {
+				const html = '<img src="' + encode(src, w, h, type, q) +
+				    '" alt="image">';
+				if (html.length <= maxBytes)
+					return html;
+			}
+		}
+	} finally {
+		if (typeof src.close === 'function')
+			src.close();
+	}
+	throw new Error('This image is too detailed to send, even made small.');
+}
