@@ -40,6 +40,14 @@ log_banner(const char *fmt, ...)
 }
 
 void
+log_text(const char *line)
+{
+	fputs(line, stdout);
+	fputc('\n', stdout);
+	fflush(stdout);
+}
+
+void
 log_warnx(const char *fmt, ...)
 {
 	va_list	ap;

@@ -12,6 +12,8 @@ void		 log_init(const char *progname);
 /* One startup line on stdout, flushed at once. */
 void		 log_banner(const char *fmt, ...)
 		    __attribute__((format(printf, 1, 2)));
+/* One startup line on stdout as it is, without the name (the --qr picture). */
+void		 log_text(const char *line);
 /* A non-fatal startup notice on stderr ("no IPv6: IPv4 only"). */
 void		 log_warnx(const char *fmt, ...)
 		    __attribute__((format(printf, 1, 2)));

@@ -26,6 +26,7 @@
 #include "common/net.h"
 #include "common/opts.h"
 #include "headers.h"
+#include "qr.h"
 #include "relay.h"
 #include "routes.h"
 #include "server.h"
@@ -46,6 +47,7 @@ static struct limit limits[] = {
 
 static struct poptOption limit_rows[sizeof(limits) / sizeof(limits[0])];
 static char		*servport_arg, *relay_arg, *static_dir_arg;
+static int		 qr_flag;
 
 static struct poptOption options_table[] = {
 	{ "servport", 's', POPT_ARG_STRING, &servport_arg, 0,
@@ -59,6 +61,8 @@ static struct poptOption options_table[] = {
 	{ "static-dir", '\0', POPT_ARG_STRING, &static_dir_arg, 0,
 	  "Serve the client's files from DIR instead of the embedded copy "
 	  "(development)", "DIR" },
+	{ "qr", '\0', POPT_ARG_NONE, &qr_flag, 0,
+	  "Also print a QR code of this host's LAN address for phones", NULL },
 	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, limit_rows, 0, "Limits:", NULL },
 	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, version_popt_table, 0, NULL,
 	  NULL },
@@ -154,6 +158,28 @@ addr_linklocal(const struct sockaddr *sa)
 	    &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr);
 }
 
+/* The address a phone on the LAN should open: IPv4 first. */
+static char	lan_url[INET6_ADDRSTRLEN + 32];
+static int	lan_url_family;
+
+static void
+banner_remember(const struct sockaddr *sa, const char *name)
+{
+	int	loopback;
+
+	if (sa->sa_family == AF_INET6)
+		loopback = IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)
+		    (const void *)sa)->sin6_addr);
+	else
+		loopback = (ntohl(((const struct sockaddr_in *)
+		    (const void *)sa)->sin_addr.s_addr) >> 24) == 127;
+	if (loopback || (lan_url[0] != '\0' && (lan_url_family == AF_INET ||
+	    sa->sa_family != AF_INET)))
+		return;
+	snprintf(lan_url, sizeof(lan_url), "http://%s/", name);
+	lan_url_family = sa->sa_family;
+}
+
 /*
  * One line per URL of a listener: its address, or for a wildcard socket
  * each address this host has in that family.
@@ -181,6 +207,7 @@ banner(int fd)
 				continue;
 			addr_format(name, sizeof(name), i->ifa_addr, port);
 			log_banner("http://%s/", name);
+			banner_remember(i->ifa_addr, name);
 			shown++;
 		}
 		freeifaddrs(ifa);
@@ -188,6 +215,8 @@ banner(int fd)
 	if (shown == 0) {
 		addr_format(name, sizeof(name), (struct sockaddr *)&ss, port);
 		log_banner("http://%s/", name);
+		if (!addr_is_any(&ss))
+			banner_remember((struct sockaddr *)&ss, name);
 	}
 }
 
@@ -255,6 +284,8 @@ main(int argc, char *argv[])
 	log_init("servchat " SANCTUARY_VERSION);
 	for (i = 0; i < n; i++)
 		banner(ls[i].fd);
+	if (qr_flag && lan_url[0] != '\0' && qr_print(lan_url) == -1)
+		log_warnx("--qr: cannot encode %s", lan_url);
 
 	while (sigwait(&stopsigs, &sig) != 0)
 		;
