@@ -19,7 +19,7 @@
 
 /* How long a closing or rejected conn may take to say goodbye. */
 #define CONN_CLOSE_GRACE_MS	2000
-#define CONN_REJECT_LINGER_MS	1000
+#define CONN_LINGER_MS		1000
 
 static void	conn_on_event(struct handler *, uint32_t);
 
@@ -48,6 +48,7 @@ conn_new(struct server *srv, int fd, uint64_t peer_key, int counted,
 		c->next->prev = c;
 	srv->conns = c;
 	srv->nhandshakes++;
+	c->hs_slot = 1;
 	if (counted)
 		srv->nconns++;
 	if (reject != 0) {
@@ -56,6 +57,15 @@ conn_new(struct server *srv, int fd, uint64_t peer_key, int counted,
 		conn_reject(c, &r);
 	}
 	return c;
+}
+
+static void
+conn_release_hs_slot(struct conn *c)
+{
+	if (c->hs_slot) {
+		c->srv->nhandshakes--;
+		c->hs_slot = 0;
+	}
 }
 
 static void
@@ -79,8 +89,7 @@ conn_free(struct conn *c)
 	srv = c->srv;
 	ws_release(c);
 	conn_hs_release(c);
-	if (c->state == CONN_HANDSHAKE || c->state == CONN_REJECT)
-		srv->nhandshakes--;
+	conn_release_hs_slot(c);
 	if (c->counted) {
 		srv->nconns--;
 		peers_del(srv->peers, c->peer_key);
@@ -107,8 +116,7 @@ conn_kill(struct conn *c)
 {
 	if (c->state == CONN_DEAD)
 		return;
-	if (c->state == CONN_HANDSHAKE || c->state == CONN_REJECT)
-		c->srv->nhandshakes--;
+	conn_release_hs_slot(c);
 	c->state = CONN_DEAD;
 	conn_drop_member(c);
 	loop_del(&c->srv->loop, c->fd);
@@ -158,10 +166,14 @@ conn_flush(struct conn *c)
 		}
 	}
 	if (!wslay_event_want_read(c->ws) && !wslay_event_want_write(c->ws)) {
-		conn_kill(c);
+		/* After a clean close handshake the peer has nothing left to send. */
+		if (wslay_event_get_close_received(c->ws))
+			conn_kill(c);
+		else
+			conn_linger(c);
 		return;
 	}
-	if (wslay_event_want_read(c->ws) && !c->throttled)
+	if (wslay_event_want_read(c->ws) && !ws_throttled(c))
 		want |= EPOLLIN;
 	if (wslay_event_want_write(c->ws))
 		want |= EPOLLOUT;
@@ -181,19 +193,33 @@ conn_closing(struct conn *c)
 }
 
 void
+conn_linger(struct conn *c)
+{
+	if (c->state == CONN_DEAD || c->state == CONN_LINGER)
+		return;
+	conn_drop_member(c);
+	c->state = CONN_LINGER;
+	c->deadline = c->srv->loop.now + CONN_LINGER_MS;
+	if (shutdown(c->fd, SHUT_WR) == -1) {
+		conn_kill(c);
+		return;
+	}
+	conn_set_interest(c, EPOLLIN);
+}
+
+void
 conn_reject(struct conn *c, const struct hs_result *r)
 {
 	char	resp[512];
 	int	len;
 
 	conn_hs_release(c);
-	c->state = CONN_REJECT;
-	c->deadline = c->srv->loop.now + CONN_REJECT_LINGER_MS;
 	len = handshake_response(resp, sizeof(resp), r);
 	/* A peer that cannot take a few hundred bytes gets nothing. */
-	if (len <= 0 || send(c->fd, resp, (size_t)len, MSG_NOSIGNAL) != len ||
-	    shutdown(c->fd, SHUT_WR) == -1)
+	if (len <= 0 || send(c->fd, resp, (size_t)len, MSG_NOSIGNAL) != len)
 		conn_kill(c);
+	else
+		conn_linger(c);
 }
 
 static void
@@ -208,7 +234,7 @@ conn_upgrade(struct conn *c, const struct hs_result *r)
 		conn_kill(c);
 		return;
 	}
-	c->srv->nhandshakes--;
+	conn_release_hs_slot(c);
 	c->state = CONN_OPEN;
 	c->hsoff = r->consumed;
 	c->opened_at = c->last_pong = c->tokens_at = c->srv->loop.now;
@@ -273,7 +299,7 @@ conn_on_event(struct handler *h, uint32_t events)
 	case CONN_HANDSHAKE:
 		conn_handshake_read(c);
 		break;
-	case CONN_REJECT:
+	case CONN_LINGER:
 		conn_linger_read(c);
 		break;
 	case CONN_OPEN:
@@ -296,7 +322,10 @@ conn_after_input(struct conn *c, int failed)
 		/* Let a close wslay queued for a protocol error go out. */
 		if (c->ws != NULL)
 			wslay_event_send(c->ws);
-		conn_kill(c);
+		if (c->rx_eof)
+			conn_kill(c);
+		else
+			conn_linger(c);
 		return;
 	}
 	if (c->state == CONN_OPEN && (wslay_event_get_close_received(c->ws) ||
@@ -311,7 +340,7 @@ conn_tick(struct conn *c, int64_t now)
 
 	switch (c->state) {
 	case CONN_HANDSHAKE:
-	case CONN_REJECT:
+	case CONN_LINGER:
 	case CONN_CLOSING:
 		if (now >= c->deadline)
 			conn_kill(c);
@@ -331,7 +360,7 @@ conn_tick(struct conn *c, int64_t now)
 	if (c->member == NULL && now - c->opened_at >= cfg->join_timeout_ms)
 		conn_close_async(c, 4003, "join timeout");
 	else if (now - c->last_pong >= cfg->pong_timeout_ms)
-		conn_close_async(c, 1008, "timeout");
+		conn_close_now(c, 1008, "timeout");
 	else if (now >= c->next_ping) {
 		ws_ping(c);
 		c->next_ping = now + cfg->ping_interval_ms;
@@ -350,26 +379,26 @@ conn_send(struct conn *c, struct msg *m)
 
 /*
  * wslay sends control frames ahead of queued messages. A close that ends a
- * conversation (bye, kicked, stopped, ...) waits until what was said before it
- * is out; a close for misbehaviour (flood, slow reader, too big) goes at once.
+ * conversation (bye, kicked, stopped, flood, ...) waits until what was said
+ * before it is out.
  */
-static int
-conn_close_urgent(uint16_t code)
-{
-	return code == 1003 || code == 1008 || code == 1009 || code == 1011;
-}
-
 void
 conn_close_async(struct conn *c, uint16_t code, const char *reason)
 {
 	if (c->state != CONN_OPEN)
 		return;
-	if (conn_close_urgent(code))
-		ws_close(c, code, reason);
-	else {
-		c->close_code = code;
-		c->close_reason = reason;
-	}
+	c->close_code = code;
+	c->close_reason = reason;
+	conn_closing(c);
+}
+
+/* For a peer that does not read (slow reader, no pong): at once. */
+void
+conn_close_now(struct conn *c, uint16_t code, const char *reason)
+{
+	if (c->state != CONN_OPEN)
+		return;
+	ws_close(c, code, reason);
 	conn_closing(c);
 }
 

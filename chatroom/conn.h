@@ -1,6 +1,8 @@
 /*
- * conn.h: one client connection: HANDSHAKE -> OPEN -> CLOSING -> DEAD, or
- * REJECT (an error response, then linger) -> DEAD. A conn is freed only in the
+ * conn.h: one client connection: HANDSHAKE -> OPEN -> CLOSING -> LINGER ->
+ * DEAD, or HANDSHAKE -> LINGER (after an error response) -> DEAD. LINGER has
+ * sent all it will and reads until the peer closes, so that our close never
+ * turns into a reset that destroys our last words. A conn is freed only in the
  * server's before-sleep hook, never in the middle of an event or fan-out.
  */
 #ifndef CHATROOM_CONN_H
@@ -15,13 +17,14 @@
 #include "handshake.h"
 #include "loop.h"
 #include "sink.h"
+#include "wsscan.h"
 
 struct server;
 struct cursor;
 
 enum conn_state {
 	CONN_HANDSHAKE,
-	CONN_REJECT,
+	CONN_LINGER,
 	CONN_OPEN,
 	CONN_CLOSING,
 	CONN_DEAD
@@ -34,6 +37,7 @@ struct conn {
 	enum conn_state		 state;
 	uint64_t		 peer_key;
 	int			 counted;	/* against max-conns/per-ip */
+	int			 hs_slot;	/* counted in nhandshakes */
 	int64_t			 deadline;	/* handshake, reject or close */
 	uint32_t		 interest;	/* current epoll events */
 
@@ -42,6 +46,11 @@ struct conn {
 	size_t			 hslen, hsoff;
 
 	wslay_event_context_ptr	 ws;
+	struct wsscan		 scan;		/* control frames go whole */
+	uint8_t			 hold[WSSCAN_HOLD_MAX];
+	size_t			 holdlen;
+	size_t			 rbudget;	/* bytes to read this wakeup */
+	int			 rx_eof;
 	struct member		*member;	/* not owned: its room's */
 	struct buf		 in;		/* the message being received */
 	uint8_t			 in_ctrl, in_fin, in_bad;
@@ -65,6 +74,10 @@ struct conn	*conn_new(struct server *, int fd, uint64_t peer_key, int counted,
 void		 conn_free(struct conn *);
 /* Marks the conn DEAD: removed from epoll, freed before sleep. */
 void		 conn_kill(struct conn *);
+/* Sends FIN and reads until the peer closes (or a deadline), then dies. */
+void		 conn_linger(struct conn *);
+/* As conn_close_async, but the close frame overtakes queued messages. */
+void		 conn_close_now(struct conn *, uint16_t code, const char *reason);
 /* Writes what is queued and sets epoll interest from wslay's wants. */
 void		 conn_flush(struct conn *);
 void		 conn_mark_dirty(struct conn *);
@@ -81,6 +94,8 @@ void		 ws_release(struct conn *);
 void		 ws_input(struct conn *);
 int		 ws_output(struct conn *);
 void		 ws_refill(struct conn *, int64_t now);
+/* Reading is paused by the flood bucket (only while OPEN). */
+int		 ws_throttled(const struct conn *);
 void		 ws_close(struct conn *, uint16_t code, const char *reason);
 void		 ws_send(struct conn *, struct msg *);
 void		 ws_ping(struct conn *);

@@ -399,6 +399,23 @@ hs_verdict(struct hs_fields *f, const struct hs_config *cf, const char *buf, siz
 	return 101;
 }
 
+/* NUL, or CR and LF not paired as CRLF, in the n bytes so far. */
+static int
+hs_bad_framing(const char *buf, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		if (buf[i] == '\0')
+			return 1;
+		if (buf[i] == '\n' && (i == 0 || buf[i - 1] != '\r'))
+			return 1;
+		if (buf[i] == '\r' && i + 1 < n && buf[i + 1] != '\n')
+			return 1;
+	}
+	return 0;
+}
+
 void
 handshake_parse(struct hs_result *r, const struct hs_config *cf, const char *buf,
     size_t len)
@@ -409,14 +426,22 @@ handshake_parse(struct hs_result *r, const struct hs_config *cf, const char *buf
 	memset(r, 0, sizeof(*r));
 	memset(&f, 0, sizeof(f));
 	if ((end = hs_find_end(buf, len, cf->max_header_bytes)) == 0) {
-		/* No end in the first max bytes: once len reaches max it can only be 431. */
-		r->status = len >= cf->max_header_bytes ? 431 : 0;
+		/*
+		 * A bare LF (or NUL) means the end we wait for may never come:
+		 * answer now. Otherwise, once len reaches max it can only be 431.
+		 */
+		if (hs_bad_framing(buf, len < cf->max_header_bytes ? len :
+		    cf->max_header_bytes))
+			r->status = 400;
+		else
+			r->status = len >= cf->max_header_bytes ? 431 : 0;
 		return;
 	}
-	r->consumed = end;
 	r->status = hs_verdict(&f, cf, buf, end);
-	if (r->status == 101)
+	if (r->status == 101) {
+		r->consumed = end;
 		hs_accept(r->accept, f.key.p, f.key.n);
+	}
 }
 
 struct hs_out {

@@ -34,7 +34,8 @@ struct hs_result {
  *   403  Origin present and neither allow-listed nor an http(s) origin on Host's host;
  *        "null" is always refused
  *   101  accept[] holds the Sec-WebSocket-Accept value
- * consumed is the request length for any complete request (0 for 0 and 431).
+ * consumed is the request length on 101, else 0: a refusal may come before
+ * the request is complete (a bare LF or NUL is refused as soon as it arrives).
  */
 void	handshake_parse(struct hs_result *, const struct hs_config *, const char *buf,
 	    size_t len);

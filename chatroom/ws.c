@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include <sodium.h>
@@ -25,39 +26,83 @@ struct cursor {
 	struct cursor	*next;
 };
 
+/* Bytes read from the socket per wakeup, so relaying alternates with writing. */
+#define WS_READ_BUDGET	65536
+
+/* Copies up to len bytes of src[*off..srclen) into buf; returns the count. */
+static size_t
+ws_take(uint8_t *buf, size_t len, const uint8_t *src, size_t srclen,
+    size_t *off)
+{
+	size_t	n = srclen - *off < len ? srclen - *off : len;
+
+	memcpy(buf, src + *off, n);
+	*off += n;
+	return n;
+}
+
+/*
+ * Fills buf from, in stream order: a held control-frame prefix, the bytes that
+ * came after the handshake request, the socket. 0 at EOF or would-block.
+ */
+static ssize_t
+ws_fill(struct conn *c, uint8_t *buf, size_t len)
+{
+	size_t	n = 0, off = 0;
+	ssize_t	r;
+
+	if (c->holdlen > 0) {
+		n = ws_take(buf, len, c->hold, c->holdlen, &off);
+		memmove(c->hold, c->hold + off, c->holdlen - off);
+		c->holdlen -= off;
+		if (c->holdlen > 0)
+			return (ssize_t)n;
+	}
+	if (c->hs != NULL && n < len) {
+		n += ws_take(buf + n, len - n, c->hs, c->hslen, &c->hsoff);
+		if (c->hsoff < c->hslen)
+			return (ssize_t)n;
+		sodium_memzero(c->hs, c->hslen);
+		free(c->hs);
+		c->hs = NULL;
+	}
+	if (n == len || c->rx_eof || c->rbudget == 0)
+		return (ssize_t)n;
+	r = recv(c->fd, buf + n, len - n > c->rbudget ? c->rbudget : len - n, 0);
+	if (r > 0) {
+		c->rbudget -= (size_t)r;
+		n += (size_t)r;
+	} else if (r == 0)
+		c->rx_eof = 1;
+	else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+		c->rx_eof = 1;
+	return (ssize_t)n;
+}
+
 static ssize_t
 ws_recv_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, int flags,
     void *user)
 {
 	struct conn	*c = user;
-	ssize_t		 n;
+	size_t		 n, ready;
 
-	if (c->throttled) {
+	if (ws_throttled(c)) {
 		/* Not reading is what slows a flooder down. */
 		wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
 		return -1;
 	}
-	if (c->hs != NULL) {
-		size_t left = c->hslen - c->hsoff;
-
-		n = (ssize_t)(left < len ? left : len);
-		memcpy(buf, c->hs + c->hsoff, (size_t)n);
-		c->hsoff += (size_t)n;
-		if (c->hsoff == c->hslen) {
-			sodium_memzero(c->hs, c->hslen);
-			free(c->hs);
-			c->hs = NULL;
-		}
-		return n;
+	n = (size_t)ws_fill(c, buf, len);
+	ready = wsscan_ready(&c->scan, buf, n);
+	if (ready < n) {
+		/* n - ready < WSSCAN_HOLD_MAX, and hold was drained above. */
+		memcpy(c->hold + c->holdlen, buf + ready, n - ready);
+		c->holdlen += n - ready;
+		sodium_memzero(buf + ready, n - ready);
 	}
-	n = recv(c->fd, buf, len, 0);
-	if (n > 0)
-		return n;
-	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
-	    errno == EINTR))
-		wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
-	else
-		wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
+	if (ready > 0)
+		return (ssize_t)ready;
+	wslay_event_set_error(ctx, c->rx_eof ? WSLAY_ERR_CALLBACK_FAILURE :
+	    WSLAY_ERR_WOULDBLOCK);
 	return -1;
 }
 
@@ -111,7 +156,34 @@ ws_send_error(struct conn *c, const char *code)
 	msg_unref(m);
 }
 
-/* A whole text message is in c->in: charge the bucket, then the room decides. */
+int
+ws_throttled(const struct conn *c)
+{
+	return c->throttled && c->state == CONN_OPEN;
+}
+
+/* More of the peer's bytes are already here, waiting to be read. */
+static int
+ws_input_waiting(const struct conn *c)
+{
+	int	n = 0;
+
+	return c->holdlen > 0 || c->hs != NULL ||
+	    (ioctl(c->fd, FIONREAD, &n) == 0 && n > 0);
+}
+
+static void
+ws_strike(struct conn *c)
+{
+	if (++c->strikes > c->srv->cfg->flood_burst)
+		conn_close_async(c, 1008, "flood");
+}
+
+/*
+ * A whole text message is in c->in: charge the bucket, then the room decides.
+ * An empty bucket stops reading; a sender that has more waiting by then, or
+ * whose message was read with the bucket empty, earns a strike.
+ */
 static void
 ws_dispatch(struct conn *c)
 {
@@ -120,10 +192,8 @@ ws_dispatch(struct conn *c)
 	ws_refill(c, srv->loop.now);
 	if (c->tokens < WS_TOKEN) {
 		c->throttled = 1;
-		if (++c->strikes > srv->cfg->flood_burst)
-			conn_close_async(c, 1008, "flood");
-		else
-			ws_send_error(c, "flood");
+		ws_send_error(c, "flood");
+		ws_strike(c);
 		buf_clear(&c->in);
 		return;
 	}
@@ -131,8 +201,11 @@ ws_dispatch(struct conn *c)
 	rooms_exec(srv->rooms, c, c->member, (const char *)c->in.data,
 	    c->in.len);
 	buf_clear(&c->in);
-	if (c->tokens < WS_TOKEN)
+	if (c->tokens < WS_TOKEN) {
 		c->throttled = 1;
+		if (ws_input_waiting(c))
+			ws_strike(c);
+	}
 }
 
 static void
@@ -150,7 +223,7 @@ ws_frame_start_cb(wslay_event_context_ptr ctx,
 		c->in_bad = 0;
 	} else if (arg->opcode == WSLAY_BINARY_FRAME) {
 		c->in_bad = 1;
-		conn_close_async(c, 1003, "text only");
+		conn_close_now(c, 1003, "text only");
 	}
 }
 
@@ -170,9 +243,9 @@ ws_frame_chunk_cb(wslay_event_context_ptr ctx,
 	c->in_bad = 1;
 	buf_clear(&c->in);
 	if (too_big)
-		conn_close_async(c, 1009, "too big");
+		conn_close_now(c, 1009, "too big");
 	else
-		conn_close_async(c, 1011, "out of memory");
+		conn_close_now(c, 1011, "out of memory");
 }
 
 static void
@@ -245,6 +318,7 @@ ws_input(struct conn *c)
 
 	if (c->ws == NULL)
 		return;
+	c->rbudget = WS_READ_BUDGET;
 	r = wslay_event_recv(c->ws);
 	conn_after_input(c, r != 0);
 }
@@ -288,8 +362,14 @@ ws_send(struct conn *c, struct msg *m)
 
 	if (m->len == 0)
 		return;
+	/* Judge the reader by what the kernel would not take, not by our burst. */
+	if (c->queued + m->len > c->srv->cfg->max_queue &&
+	    wslay_event_send(c->ws) != 0) {
+		conn_kill(c);
+		return;
+	}
 	if (c->queued + m->len > c->srv->cfg->max_queue) {
-		conn_close_async(c, 1008, "queue");
+		conn_close_now(c, 1008, "queue");
 		return;
 	}
 	if ((q = calloc(1, sizeof(*q))) == NULL) {

@@ -64,16 +64,11 @@ void
 opts_limit_rows(struct poptOption *rows, struct limit *limits)
 {
 	struct poptOption	 end = POPT_TABLEEND;
-	char			*help;
-	size_t			 n;
 
 	for (; limits->name != NULL; limits++, rows++) {
-		n = strlen(limits->help) + 64;
-		/* Lives as long as the process: popt keeps pointing at it. */
-		if ((help = malloc(n)) == NULL)
-			fatal("malloc");
-		snprintf(help, n, "%s (default %ld, %ld-%ld)", limits->help,
-		    limits->def, limits->min, limits->max);
+		snprintf(limits->helptext, sizeof(limits->helptext),
+		    "%s (default %ld, %ld-%ld)", limits->help, limits->def,
+		    limits->min, limits->max);
 		limits->value = limits->def;
 		limits->arg = NULL;
 		rows->longName = limits->name;
@@ -81,7 +76,7 @@ opts_limit_rows(struct poptOption *rows, struct limit *limits)
 		rows->argInfo = POPT_ARG_STRING;
 		rows->arg = &limits->arg;
 		rows->val = 0;
-		rows->descrip = help;
+		rows->descrip = limits->helptext;
 		rows->argDescrip = limits->unit;
 	}
 	*rows = end;

@@ -15,9 +15,13 @@ struct limit {
 	const char	*help;
 	long		 value;		/* parsed value, or def */
 	char		*arg;		/* popt's string, not owned */
+	char		 helptext[192];	/* help + default + range, for popt */
 };
 
-#define LIMIT_END	{ NULL, NULL, 0, 0, 0, NULL, 0, NULL }
+#define LIMIT(n, u, lo, hi, d, h) \
+	{ .name = (n), .unit = (u), .min = (lo), .max = (hi), .def = (d), \
+	  .help = (h) }
+#define LIMIT_END	{ .name = NULL }
 
 enum af_mode { AF_MODE_DUAL, AF_MODE_V4, AF_MODE_V6 };
 

@@ -34,14 +34,14 @@
 #define SERVPORT_DEFAULT	6969
 
 static struct limit limits[] = {
-	{ "http-timeout", "SECONDS", 1, 3600, 15,
-	  "Close a connection idle this long", 0, NULL },
-	{ "max-conns", "COUNT", 1, 16384, 256,
-	  "Connections per listening socket", 0, NULL },
-	{ "max-per-ip", "COUNT", 1, 16384, 16,
-	  "Connections per client address (IPv6: per /64)", 0, NULL },
-	{ "conn-memory", "BYTES", 8192, 1048576, 32768,
-	  "Memory per connection for request and response headers", 0, NULL },
+	LIMIT("http-timeout", "SECONDS", 1, 3600, 15,
+	  "Close a connection idle this long"),
+	LIMIT("max-conns", "COUNT", 1, 16384, 256,
+	  "Connections per listening socket"),
+	LIMIT("max-per-ip", "COUNT", 1, 16384, 16,
+	  "Connections per client address (IPv6: per /64)"),
+	LIMIT("conn-memory", "BYTES", 8192, 1048576, 32768,
+	  "Memory per connection for request and response headers"),
 	LIMIT_END
 };
 

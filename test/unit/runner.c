@@ -5,7 +5,7 @@
 #include <check.h>
 #include <sodium.h>
 
-Suite	*suite(void);	/* each test_*.c defines it */
+#include "unit.h"
 
 int
 main(void)

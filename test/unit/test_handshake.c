@@ -5,6 +5,8 @@
 
 #include <check.h>
 
+#include "unit.h"
+
 #include "chatroom/handshake.h"
 
 #define RL	"GET / HTTP/1.1\r\n"
@@ -251,6 +253,27 @@ START_TEST(test_trailing_bytes)
 }
 END_TEST
 
+/* A bare LF or NUL is refused at once: the CRLFCRLF we would wait for may never come. */
+START_TEST(test_bare_lf_before_end)
+{
+	static const char lf[] = "GET / HTTP/1.1\nHost: a\n\n";
+	static const char nul[] = "GET / HTTP/1.1\r\nHo\0st: a";
+	static const char cr[] = "GET / HTTP/1.1\rHost: a";
+	static const char ok[] = "GET / HTTP/1.1\r\nHost: a\r";
+	struct hs_result r;
+
+	r = parse(lf, sizeof(lf) - 1);
+	ck_assert_int_eq(r.status, 400);
+	r = parse(nul, sizeof(nul) - 1);
+	ck_assert_int_eq(r.status, 400);
+	r = parse(cr, sizeof(cr) - 1);
+	ck_assert_int_eq(r.status, 400);
+	r = parse(ok, sizeof(ok) - 1);
+	ck_assert_int_eq(r.status, 0);
+	check_prefixes(&cfg, lf, sizeof(lf) - 1);
+}
+END_TEST
+
 START_TEST(test_every_prefix)
 {
 	static const char req[] = VALID;
@@ -274,7 +297,7 @@ START_TEST(test_bad)
 
 	ck_assert_msg(r.status == c->status, "case %d: status %d, want %d", _i, r.status,
 	    c->status);
-	ck_assert_uint_eq(r.consumed, c->len);
+	ck_assert_uint_eq(r.consumed, 0);	/* consumed only means something on 101 */
 	check_prefixes(&cfg, c->req, c->len);
 }
 END_TEST
@@ -502,7 +525,6 @@ END_TEST
 
 #define NELEM(a)	((int)(sizeof(a) / sizeof((a)[0])))
 
-Suite *suite(void);
 
 Suite *
 suite(void)
@@ -514,6 +536,7 @@ suite(void)
 	tcase_add_test(p, test_other_key);
 	tcase_add_test(p, test_trailing_bytes);
 	tcase_add_test(p, test_every_prefix);
+	tcase_add_test(p, test_bare_lf_before_end);
 	tcase_add_loop_test(p, test_bad, 0, NELEM(bad));
 	tcase_add_loop_test(p, test_good, 0, NELEM(good));
 	tcase_add_loop_test(p, test_origin, 0, NELEM(origins));

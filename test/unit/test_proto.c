@@ -12,7 +12,7 @@
 #include "chatroom/proto.h"
 #include "common/key.h"
 
-Suite	*suite(void);
+#include "unit.h"
 
 #define K	"xWqn-nCtemuA0e9BUnlt8Q"	/* canonical key */
 #define T	"aE967PGYEip9QOQTh9f4sA"	/* canonical token */

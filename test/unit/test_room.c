@@ -12,7 +12,7 @@
 #include "chatroom/room.h"
 #include "common/key.h"
 
-Suite	*suite(void);
+#include "unit.h"
 
 /* The fake's API (test/unit/fake_conn.c). */
 struct conn	*fake_conn_new(void);
