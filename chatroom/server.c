@@ -4,6 +4,7 @@
  * dead conns are freed; every tick, timeouts and flood buckets move on.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -16,6 +17,8 @@
 
 #define SERVER_TICK_MS		250
 #define SERVER_SHUTDOWN_MS	1000
+/* After this many conns are gone, give the freed heap back to the system. */
+#define SERVER_TRIM_AFTER	256
 
 /*
  * Out of descriptors or memory: a level-triggered listener would wake us
@@ -155,6 +158,7 @@ server_free_dead(struct server *srv)
 		if (c->next != NULL)
 			c->next->prev = c->prev;
 		conn_free(c);
+		srv->freed_since_trim++;
 	}
 }
 
@@ -180,6 +184,11 @@ server_on_tick(void *arg)
 	server_resume_accept(srv);
 	for (c = srv->conns; c != NULL; c = c->next)
 		conn_tick(c, srv->loop.now);
+	/* A crowd that left should not keep the relay's memory at its peak. */
+	if (srv->freed_since_trim >= SERVER_TRIM_AFTER) {
+		malloc_trim(0);
+		srv->freed_since_trim = 0;
+	}
 }
 
 int

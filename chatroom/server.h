@@ -42,7 +42,8 @@ struct server {
 	struct conn		*dead;		/* to free before sleep */
 	size_t			 nconns;	/* accepted, counted against caps */
 	size_t			 nhandshakes;	/* handshakes and rejections */
-	int			 accept_paused;	/* out of fds: until the next tick */
+	int			 accept_paused;
+	size_t			 freed_since_trim;	/* out of fds: until the next tick */
 };
 
 /* Takes the listeners (fds now owned by srv). 0, or -1 with errno set. */

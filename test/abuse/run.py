@@ -688,7 +688,7 @@ def close_many(socks):
 
 @test("5,000 concurrent connections, exact --max-conns, all closed, 3 rounds")
 def t_5000(ds, note):
-	N, ROUNDS, SLACK = 5000, 3, 1024
+	N, ROUNDS, SLACK, BACK_SLACK = 5000, 3, 1024, 2048
 	d = relay(ds, "v4", ["--max-conns", str(N), "--max-per-ip", str(N),
 	    "--max-handshakes", "1000"])
 	base_fds = d.nfds()
@@ -714,6 +714,11 @@ def t_5000(ds, note):
 		wait_until(lambda: d.nfds() == base_fds, 15,
 		    "relay back to %d open fds" % base_fds)
 		chat_pair(d, "after%d" % rnd)
+		# Issue 5: resident memory back to its baseline once they left
+		# (the relay trims its heap after a crowd goes).
+		wait_until(lambda: d.rss_kib() <= base + BACK_SLACK, 5,
+		    "VmRSS back within %d KiB of its baseline %d KiB" % (
+		    BACK_SLACK, base))
 		rss.append((full, d.rss_kib()))
 	per_conn = (rss[0][0] - base) * KIB // N
 	check(per_conn <= 64 * KIB, "%d bytes of VmRSS per open connection" %
