@@ -304,6 +304,14 @@ conn_on_event(struct handler *h, uint32_t events)
 		break;
 	case CONN_OPEN:
 	case CONN_CLOSING:
+		/*
+		 * A hang-up is reported whatever the interest; a throttled
+		 * conn would not read it and the loop would spin.
+		 */
+		if ((events & (EPOLLHUP | EPOLLERR)) && ws_throttled(c)) {
+			conn_kill(c);
+			break;
+		}
 		if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
 			ws_input(c);
 		if (c->state != CONN_DEAD)

@@ -38,7 +38,7 @@ static struct limit limits[] = {
 	  "Close a connection idle this long"),
 	LIMIT("max-conns", "COUNT", 1, 16384, 256,
 	  "Connections per listening socket"),
-	LIMIT("max-per-ip", "COUNT", 1, 16384, 16,
+	LIMIT("max-per-ip", "COUNT", 1, 16384, 64,
 	  "Connections per client address (IPv6: per /64)"),
 	LIMIT("conn-memory", "BYTES", 8192, 1048576, 32768,
 	  "Memory per connection for request and response headers"),

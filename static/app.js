@@ -18,6 +18,7 @@ import {imageMessage} from './image.js';
 const $ = (id) => document.getElementById(id);
 const TITLE = 'Sanctuary';
 const GROUP_MS = 5 * 60 * 1000;
+const MAX_LOG = 2000;		/* entries kept on screen; older ones go */
 
 const ui = {
 	lobby: $('lobby'), room: $('room'), lobbyNote: $('lobby-note'),
@@ -294,6 +295,8 @@ function atBottom() {
 function append(node, force) {
 	const stick = force || atBottom();
 	ui.log.append(node);
+	while (ui.log.childElementCount > MAX_LOG)
+		ui.log.firstElementChild.remove();
 	if (stick)
 		ui.log.scrollTop = ui.log.scrollHeight;
 }
@@ -309,7 +312,13 @@ function notice(text, kind) {
  * are text. Returns the message element.
  */
 function addMessage({from, html, mine, whisper, to}) {
-	const frag = renderMessage(html);
+	let frag;
+	try {
+		frag = renderMessage(html);
+	} catch (e) {
+		notice('A message from ' + (mine ? 'you' : from) + ' could not be displayed.', 'warn');
+		return null;
+	}
 	if (isEmptyRender(frag))
 		return null;
 	const now = new Date();
@@ -335,6 +344,8 @@ function addMessage({from, html, mine, whisper, to}) {
 	if (cont)
 		meta.classList.add('visually-hidden');
 	const bubble = el('div', 'bubble');
+	if (frag.childNodes.length === 1 && frag.firstChild.nodeName === 'IMG')
+		bubble.classList.add('media');
 	bubble.append(frag);
 	m.append(meta, bubble);
 	append(m, mine);
@@ -932,14 +943,15 @@ function init() {
 	window.addEventListener('pageshow', onPageShow);
 	window.addEventListener('online', () => session && session.retryNow());
 	/*
-	 * We never add history entries, so a popstate is the person going Back
-	 * within this page (e.g. the invite was typed into an open lobby tab):
-	 * that leaves the room like closing the tab would.
+	 * We never add history entries, so a popstate to an entry without a
+	 * fragment is the person going Back within this page (e.g. the invite
+	 * had been typed into an open lobby tab): that leaves the room, like
+	 * closing the tab would. A popstate with a fragment is a new invite
+	 * arriving, which hashchange handles.
 	 */
 	window.addEventListener('popstate', () => {
-		if (session)
+		if (session && !location.hash)
 			exitRoom('');
-		scrubAddressBar();
 	});
 	/* A fragment typed into the address bar later is taken the same way. */
 	window.addEventListener('hashchange', () => {
@@ -951,11 +963,13 @@ function init() {
 			showLobby();
 		} else if (inv) {
 			wipe(inv.secret);
+			notice('To join another room, leave this one first.', 'warn');
 		}
 	});
 	showLobby();
 	if (!pendingInvite)
 		ui.createAlias.focus();
+	document.documentElement.setAttribute('data-ready', '1');
 }
 
 init();

@@ -109,6 +109,9 @@ function trimBlockSpace(root) {
 export function renderMessage(html) {
 	installHooks();
 	const frag = DOMPurify.sanitize(html, CONFIG);
+	/* DOMPurify gives null when the parse has no <body> (e.g. <frameset>). */
+	if (!frag)
+		return document.createDocumentFragment();
 	const doc = frag.ownerDocument;
 	for (const img of Array.from(frag.querySelectorAll('img'))) {
 		const src = (img.getAttribute('src') || '').trim();

@@ -769,12 +769,12 @@ def cli_help():
     out = " ".join(out.split())     # popt wraps lines
     for opt in ["-s, --servport=PORT", "-c, --chatport=PORT", "-4, --ipprotv4",
                 "-6, --ipprotv6", "--bind=ADDR", "--relay=URL",
-                "--static-dir=DIR", "--http-timeout=SECONDS",
+                "--static-dir=DIR", "--qr", "--http-timeout=SECONDS",
                 "--max-conns=COUNT", "--max-per-ip=COUNT",
                 "--conn-memory=BYTES", "--version", "--help"]:
         assert opt in out, opt
     assert "(default 15, 1-3600)" in out and "(default 256," in out
-    assert "(default 16," in out and "(default 32768," in out
+    assert "(default 64," in out and "(default 32768," in out
 
 
 @test

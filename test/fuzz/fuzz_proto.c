@@ -1,0 +1,386 @@
+/*
+ * fuzz_proto.c: proto_parse() and the field validators against a second,
+ * deliberately naive implementation written from PROTOCOL.md alone. The two
+ * must agree on every frame: the same error code, or the same fields pointing
+ * at the same bytes of the frame. KEY validity is also checked against
+ * common/key.c (libsodium's decoder), ALIAS equality against a plain fold.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "chatroom/proto.h"
+#include "common/key.h"
+
+#define REF_MAXTOK	8
+
+int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+struct span {
+	const char	*p;
+	size_t		 n;
+};
+
+struct ref {
+	int		 cmd;
+	int		 mode;
+	struct span	 key, alias, token, body;
+};
+
+/* Strict UTF-8 (RFC 3629): length of the sequence at s, 0 if invalid. */
+static size_t
+ref_utf8(uint32_t *cp, const unsigned char *s, size_t n)
+{
+	size_t	 need, i;
+	uint32_t c;
+
+	if (s[0] <= 0x7f) {
+		*cp = s[0];
+		return 1;
+	}
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		need = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		need = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		need = 4;
+	else
+		return 0;
+	if (n < need)
+		return 0;
+	c = s[0] & (0xff >> (need + 1));
+	for (i = 1; i < need; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	if ((need == 3 && c < 0x800) || (need == 4 && c < 0x10000) ||
+	    c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return need;
+}
+
+/* PROTOCOL.md ALIAS: the listed controls, white space and format chars. */
+static int
+ref_cp_banned(uint32_t c)
+{
+	static const uint32_t	list[] = { 0x0085, 0x00a0, 0x1680, 0x2028,
+		0x2029, 0x202f, 0x205f, 0x3000, 0x00ad, 0x061c, 0x180e, 0xfeff };
+	size_t			i;
+
+	if (c <= 0x20 || (c >= 0x7f && c <= 0x9f))
+		return 1;		/* C0, space, DEL, C1 */
+	if ((c >= 0x2000 && c <= 0x200a) || (c >= 0x200b && c <= 0x200f) ||
+	    (c >= 0x202a && c <= 0x202e) || (c >= 0x2060 && c <= 0x2064) ||
+	    (c >= 0x2066 && c <= 0x206f))
+		return 1;
+	for (i = 0; i < sizeof(list) / sizeof(list[0]); i++)
+		if (c == list[i])
+			return 1;
+	return 0;
+}
+
+static int
+ref_alias(const char *s, size_t n)
+{
+	size_t	 off, k;
+	uint32_t c;
+
+	if (n < 1 || n > 32 || (n == 1 && s[0] == '*'))
+		return 0;
+	for (off = 0; off < n; off += k)
+		if ((k = ref_utf8(&c, (const unsigned char *)s + off,
+		    n - off)) == 0 || ref_cp_banned(c))
+			return 0;
+	return 1;
+}
+
+static int
+ref_b64url(char ch)
+{
+	if (ch >= 'A' && ch <= 'Z')
+		return ch - 'A';
+	if (ch >= 'a' && ch <= 'z')
+		return ch - 'a' + 26;
+	if (ch >= '0' && ch <= '9')
+		return ch - '0' + 52;
+	if (ch == '-')
+		return 62;
+	if (ch == '_')
+		return 63;
+	return -1;
+}
+
+/* 22 base64url chars whose last one leaves the 4 unused bits zero. */
+static int
+ref_key(const char *s, size_t n)
+{
+	size_t	i;
+
+	if (n != 22)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (ref_b64url(s[i]) < 0)
+			return 0;
+	return (ref_b64url(s[21]) & 0x0f) == 0;
+}
+
+static int
+ref_body(const char *s, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x21 || (unsigned char)s[i] > 0x7e)
+			return 0;
+	return n > 0;
+}
+
+static int
+ref_is(struct span s, const char *lit)
+{
+	return s.n == strlen(lit) && memcmp(s.p, lit, s.n) == 0;
+}
+
+/* The rest of the frame from token i on. */
+static struct span
+ref_rest(const char *s, size_t len, const struct span *tok, size_t i)
+{
+	struct span	r = { tok[i].p, (size_t)(s + len - tok[i].p) };
+
+	return r;
+}
+
+static int
+ref_join_fields(struct ref *r, const struct span *t, size_t nf)
+{
+	if (!ref_is(t[1], "1"))
+		return PROTO_EVERSION;
+	if (!ref_key(t[2].p, t[2].n))
+		return PROTO_EBADKEY;
+	if (!ref_alias(t[3].p, t[3].n))
+		return PROTO_EBADALIAS;
+	r->key = t[2];
+	r->alias = t[3];
+	return 0;
+}
+
+/* PROTOCOL.md's frame grammar, spelled out the long way. */
+static int
+ref_parse(struct ref *r, const char *s, size_t len)
+{
+	static const char *const names[] = { "create", "join", "msg", "purr",
+		"kick", "stop", "exit" };
+	struct span	 t[REF_MAXTOK];
+	size_t		 i, ntok = 0, nf, start = 0;
+	int		 rc;
+
+	memset(r, 0, sizeof(*r));
+	if (len == 0 || s[0] == ' ' || s[len - 1] == ' ' ||
+	    memmem(s, len, "  ", 2) != NULL)
+		return PROTO_EBADCOMMAND;
+	for (i = 0; i <= len; i++) {
+		if (i < len && s[i] != ' ')
+			continue;
+		if (ntok < REF_MAXTOK)
+			t[ntok] = (struct span){ s + start, i - start };
+		ntok++;
+		start = i + 1;
+	}
+	nf = ntok - 1;
+	for (r->cmd = 0; r->cmd < 7; r->cmd++)
+		if (ref_is(t[0], names[r->cmd]))
+			break;
+	switch (r->cmd) {
+	case PROTO_CREATE:
+		if (nf != 4)
+			return PROTO_EBADCOMMAND;
+		if ((rc = ref_join_fields(r, t, nf)) != 0)
+			return rc;
+		if (ref_is(t[4], "owner"))
+			r->mode = PROTO_OWNER;
+		else if (ref_is(t[4], "everyone"))
+			r->mode = PROTO_EVERYONE;
+		else
+			return PROTO_EBADMODE;
+		return 0;
+	case PROTO_JOIN:
+		if (nf < 3 || nf > 4)
+			return PROTO_EBADCOMMAND;
+		if ((rc = ref_join_fields(r, t, nf)) != 0)
+			return rc;
+		if (nf == 4 && !ref_key(t[4].p, t[4].n))
+			return PROTO_EBADTOKEN;
+		if (nf == 4)
+			r->token = t[4];
+		return 0;
+	case PROTO_MSG:
+		if (nf < 1)
+			return PROTO_EBADCOMMAND;
+		r->body = ref_rest(s, len, t, 1);
+		return ref_body(r->body.p, r->body.n) ? 0 : PROTO_EBADBODY;
+	case PROTO_PURR:
+		if (nf < 2)
+			return PROTO_EBADCOMMAND;
+		if (!ref_alias(t[1].p, t[1].n))
+			return PROTO_EBADALIAS;
+		r->alias = t[1];
+		r->body = ref_rest(s, len, t, 2);
+		return ref_body(r->body.p, r->body.n) ? 0 : PROTO_EBADBODY;
+	case PROTO_KICK:
+		if (nf != 1)
+			return PROTO_EBADCOMMAND;
+		r->alias = t[1];
+		return ref_alias(t[1].p, t[1].n) ? 0 : PROTO_EBADALIAS;
+	case PROTO_STOP:
+		return nf == 0 ? 0 : PROTO_EBADCOMMAND;
+	case PROTO_EXIT:
+		if (nf == 0)
+			return 0;
+		r->body = ref_rest(s, len, t, 1);
+		return ref_body(r->body.p, r->body.n) ? 0 : PROTO_EBADBODY;
+	default:
+		return PROTO_EBADCOMMAND;
+	}
+}
+
+/* An absent field is { NULL or anything, 0 }; a present one is exactly s. */
+static void
+check_field(const struct proto_str *got, struct span want, const char *frame,
+    size_t len)
+{
+	if (got->len != want.n)
+		abort();
+	if (want.n == 0)
+		return;
+	if (got->p != want.p || got->p < frame || got->p + got->len > frame + len)
+		abort();
+}
+
+static void
+check_names(void)
+{
+	static int	done;
+	int		i;
+
+	if (done++)
+		return;
+	for (i = -40; i <= 2; i++)
+		if ((proto_error_name(i) != NULL) != (i <= -1 && i >= -18))
+			abort();
+	for (i = 0; i < PROTO_NCMDS; i++)
+		if (proto_cmd_name((enum proto_cmd)i) == NULL)
+			abort();
+	if (proto_cmd_name(PROTO_NCMDS) != NULL)
+		abort();
+}
+
+static void
+check_parse(const char *s, size_t len)
+{
+	struct proto_req req;
+	struct ref	 ref;
+	const char	*name;
+	int		 rc, want;
+
+	memset(&req, 0xa5, sizeof(req));
+	rc = proto_parse(&req, s, len);
+	want = ref_parse(&ref, s, len);
+	if (rc != want)
+		abort();
+	if (rc < 0) {
+		if (rc < PROTO_EBADTOKEN || proto_error_name(rc) == NULL)
+			abort();
+		return;
+	}
+	if (rc != 0 || (int)req.cmd != ref.cmd)
+		abort();
+	name = proto_cmd_name(req.cmd);
+	if (len < strlen(name) || memcmp(s, name, strlen(name)) != 0)
+		abort();
+	check_field(&req.key, ref.key, s, len);
+	check_field(&req.alias, ref.alias, s, len);
+	check_field(&req.token, ref.token, s, len);
+	check_field(&req.body, ref.body, s, len);
+	if (req.cmd == PROTO_CREATE && (int)req.mode != ref.mode)
+		abort();
+}
+
+/* ASCII case-insensitive, bytewise otherwise. */
+static int
+ref_equal(const char *a, size_t an, const char *b, size_t bn)
+{
+	size_t	i;
+
+	if (an != bn)
+		return 0;
+	for (i = 0; i < an; i++) {
+		unsigned char x = a[i], y = b[i];
+
+		if (x >= 'A' && x <= 'Z')
+			x |= 0x20;
+		if (y >= 'A' && y <= 'Z')
+			y |= 0x20;
+		if (x != y)
+			return 0;
+	}
+	return 1;
+}
+
+static void
+check_validators(const char *s, size_t len)
+{
+	char	 up[64];
+	size_t	 an, i;
+
+	if (proto_alias_valid(s, len) != ref_alias(s, len))
+		abort();
+	if (proto_body_valid(s, len) != ref_body(s, len))
+		abort();
+	if (proto_key_valid(s, len) != ref_key(s, len) ||
+	    proto_key_valid(s, len) != key_valid(s, len))
+		abort();
+	if (len > 0 && proto_key_valid(s + 1, len - 1) != key_valid(s + 1, len - 1))
+		abort();
+	/* Equality: split after byte 0 at an input-chosen point. */
+	if (len < 1)
+		return;
+	an = (unsigned char)s[0] % 40;
+	if (an > len - 1)
+		an = len - 1;
+	if (proto_alias_equal(s + 1, an, s + 1 + an, len - 1 - an) !=
+	    ref_equal(s + 1, an, s + 1 + an, len - 1 - an) ||
+	    proto_alias_equal(s + 1, an, s + 1 + an, len - 1 - an) !=
+	    proto_alias_equal(s + 1 + an, len - 1 - an, s + 1, an))
+		abort();
+	for (i = 0; i < an && i < sizeof(up); i++)
+		up[i] = (s[1 + i] >= 'a' && s[1 + i] <= 'z') ? s[1 + i] - 32 :
+		    s[1 + i];
+	if (an <= sizeof(up) && !proto_alias_equal(s + 1, an, up, an))
+		abort();
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
+{
+	const char	*s = (const char *)data;
+	const char	*sp;
+
+	if (sodium_init() < 0)
+		abort();
+	check_names();
+	check_parse(s, len);
+	check_validators(s, len);
+	/* Each space-separated piece on its own, as a frame and as a field. */
+	while (len > 0 && (sp = memchr(s, ' ', len)) != NULL) {
+		check_validators(s, (size_t)(sp - s));
+		len -= (size_t)(sp - s) + 1;
+		s = sp + 1;
+		check_parse(s, len);
+	}
+	check_validators(s, len);
+	return 0;
+}
