@@ -1,0 +1,103 @@
+#!/usr/bin/env node
+/*
+ * peer_ws.mjs: one member of a Sanctuary room over Node's `ws` (pinned in
+ * package-lock.json), with the same command line and line protocol as the
+ * C client sanctuary-client and peer.py:
+ *
+ *   node peer_ws.mjs --url ws://HOST:PORT/ --invite KEY.SECRET --alias NAME
+ *       [--create owner|everyone] [--deadline SECONDS]
+ *
+ * The "sanctuary/1" format comes from format.mjs (tweetnacl, like the
+ * browser). ws answers the relay's pings itself; no compression is offered.
+ */
+
+import readline from 'node:readline';
+import WebSocket from 'ws';
+import {parseInvite, seal, lineFor, unescape, closeLine} from './format.mjs';
+
+function args() {
+	const a = {deadline: 600};
+	const v = process.argv.slice(2);
+	for (let i = 0; i < v.length; i += 2) {
+		const k = v[i].replace(/^--/, '');
+		if (!['url', 'invite', 'alias', 'create', 'deadline'].includes(k) || v[i + 1] === undefined) {
+			process.stderr.write('usage: peer_ws.mjs --url URL --invite KEY.SECRET --alias NAME [--create MODE]\n');
+			process.exit(2);
+		}
+		a[k] = v[i + 1];
+	}
+	if (!a.url || !a.invite || !a.alias)
+		process.exit(2);
+	return a;
+}
+
+const out = (line) => process.stdout.write(line + '\n');
+
+function command(m, line) {
+	line = line.replace(/\r$/, '');
+	if (!line)
+		return null;
+	if (!line.startsWith('/') || line.startsWith('//'))
+		return 'msg ' + seal(m.key, 'msg', m.alias, unescape(line.startsWith('//') ? line.slice(1) : line));
+	let r = /^\/purr (\S+) ([\s\S]+)$/.exec(line);
+	if (r)
+		return 'purr ' + r[1] + ' ' + seal(m.key, 'purr', m.alias, unescape(r[2]));
+	if (line === '/exit')
+		return 'exit';
+	if (line.startsWith('/exit '))
+		return 'exit ' + seal(m.key, 'exit', m.alias, unescape(line.slice(6)));
+	if (line.startsWith('/kick '))
+		return line.slice(1);
+	if (line === '/stop')
+		return 'stop';
+	if (line.startsWith('/raw '))
+		return line.slice(5);
+	process.stderr.write('peer_ws: unknown command\n');
+	return null;
+}
+
+function main() {
+	const a = args();
+	const inv = parseInvite(a.invite);
+	if (!inv) {
+		process.stderr.write('peer_ws: not an invite\n');
+		process.exit(2);
+	}
+	const m = {key: inv.key, alias: a.alias};
+	setTimeout(() => {
+		process.stderr.write('peer_ws: deadline passed\n');
+		process.exit(3);
+	}, Number(a.deadline) * 1000).unref();
+	const ws = new WebSocket(a.url, {perMessageDeflate: false, maxPayload: 16 << 20,
+	    handshakeTimeout: 10000});
+	ws.on('unexpected-response', (req, res) => {
+		out('http ' + res.statusCode);
+		process.exit(1);
+	});
+	ws.on('error', (e) => {
+		process.stderr.write('peer_ws: ' + e.message + '\n');
+	});
+	ws.on('open', () => {
+		ws.send(a.create ? ['create', '1', inv.roomKey, a.alias, a.create].join(' ') :
+		    ['join', '1', inv.roomKey, a.alias].join(' '));
+		const rl = readline.createInterface({input: process.stdin});
+		rl.on('line', (line) => {
+			const f = command(m, line);
+			if (f !== null && ws.readyState === WebSocket.OPEN)
+				ws.send(f);
+		});
+		rl.on('close', () => {
+			if (ws.readyState === WebSocket.OPEN)
+				ws.close(1000);
+		});
+	});
+	ws.on('message', (data, isBinary) => {
+		out(isBinary ? 'frame <binary ' + data.length + '>' : lineFor(m.key, data.toString('utf8')));
+	});
+	ws.on('close', (code, reason) => {
+		out(closeLine(code, reason.toString('utf8')));
+		process.exit(0);
+	});
+}
+
+main();

@@ -1,0 +1,1053 @@
+/*
+ * sanctuary-client: a small command-line member of a Sanctuary room, for
+ * interoperability tests. It speaks the relay protocol and the browser's
+ * end-to-end format "sanctuary/1" exactly as sanctuary(7) specifies them,
+ * with libsodium for every cryptographic step, over a real WebSocket
+ * client: our own HTTP upgrade (checked with nettle SHA-1 and base64) and
+ * wslay's client context for the frames.
+ *
+ * It shares no code with the relay on purpose: a test with it shows that
+ * the documented protocol, not some common helper, is what both sides use.
+ *
+ * usage: sanctuary-client --url ws://HOST:PORT/ --invite KEY.SECRET
+ *            --alias NAME [--create owner|everyone] [--deadline SECONDS]
+ *        sanctuary-client --url ws://HOST:PORT/ --alias NAME
+ *            --create owner|everyone     (mints an invite and prints it)
+ *        sanctuary-client --invite KEY.SECRET --open KIND FROM BODY
+ *
+ * The invite may also be the whole link (anything up to '#' is skipped).
+ *
+ * Standard input, one command per line:
+ *	TEXT			send TEXT to the room (msg)
+ *	//TEXT			send "/TEXT"
+ *	/purr ALIAS TEXT	whisper TEXT to ALIAS
+ *	/exit [TEXT]		leave, with TEXT as farewell
+ *	/kick ALIAS, /stop	moderation
+ *	/raw FRAME		send FRAME as it is (protocol tests)
+ * In TEXT, "\n" stands for a line feed and "\\" for a backslash. At the
+ * end of standard input the client closes the connection with 1000 without
+ * exit, as a dropped member would.
+ *
+ * Standard output, one line per frame received, bodies decrypted:
+ *	invite KEY.SECRET		(first, when the client minted it)
+ *	welcome TOKEN MODE MODERATOR ALIAS ...
+ *	joined A | left A | left A TEXT | moderator A | kicked A BY |
+ *	stopped BY | error CODE | msg FROM TEXT | purr FROM TEXT
+ *	unverified msg|purr|left FROM	(a body that fails the sanctuary/1 checks)
+ *	frame RAW			(a frame this client does not know)
+ *	http STATUS			(the relay refused the upgrade)
+ *	close CODE REASON		(last; 1006 if TCP ended without a close)
+ * Text is untrusted: '\\', line feed, carriage return, tab and the other
+ * control bytes are printed as \\ \n \r \t \xHH, everything else as is.
+ *
+ * Exit status: 0 once the connection is closed, 1 on an error (a line on
+ * standard error), 2 on a usage error, 3 when --deadline (default 600 s)
+ * passes first.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <netdb.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/types.h>
+
+#include <nettle/base64.h>
+#include <nettle/sha1.h>
+#include <sodium.h>
+#include <wslay/wslay.h>
+
+#define ROOMKEY_BYTES	16
+#define ROOMKEY_LEN	22
+#define SECRET_BYTES	32
+#define SECRET_LEN	43
+#define ALIAS_MAX	32
+#define NONCE_BYTES	crypto_secretbox_NONCEBYTES
+#define P0_MAX		32767	/* sanctuary(7): the largest bucket is 32768 */
+#define LINE_MAX_BYTES	(4 * P0_MAX + 256)
+#define RESPONSE_MAX	8192
+#define MSG_MAX		(16 * 1024 * 1024)
+#define WS_GUID		"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+#define CONTEXT		"sanctuary/1"
+
+struct client {
+	int			 fd;
+	wslay_event_context_ptr	 ctx;
+	unsigned char		 key[crypto_secretbox_KEYBYTES];
+	const char		*alias;		/* not owned: argv */
+	unsigned char		 pre[RESPONSE_MAX]; /* stream bytes read with the 101 */
+	size_t			 prelen, preoff;
+	char			*line;		/* partial stdin line */
+	size_t			 linelen;
+	int			 stdin_open;
+	int			 closing;	/* we queued a close */
+	int			 closed;	/* the close line is printed */
+	int			 eof;		/* TCP ended */
+};
+
+struct url {
+	char	 host[256];	/* without brackets, for getaddrinfo */
+	char	 port[8];
+	char	 authority[300];	/* as written, for Host */
+	char	 path[1024];
+};
+
+static const char *progname = "sanctuary-client";
+
+static void __attribute__((noreturn, format(printf, 1, 2)))
+die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fprintf(stderr, "%s: ", progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: %s --url ws://HOST:PORT/ [--invite KEY.SECRET] --alias NAME\n"
+	    "           [--create owner|everyone] [--deadline SECONDS]\n"
+	    "       %s --invite KEY.SECRET --open KIND FROM BODY\n",
+	    progname, progname);
+	exit(2);
+}
+
+/* ---------- output ---------- */
+
+/* Prints n bytes of untrusted text with control bytes escaped. */
+static void
+out_text(const char *s, size_t n)
+{
+	size_t i;
+	unsigned char ch;
+
+	for (i = 0; i < n; i++) {
+		ch = (unsigned char)s[i];
+		if (ch == '\\')
+			fputs("\\\\", stdout);
+		else if (ch == '\n')
+			fputs("\\n", stdout);
+		else if (ch == '\r')
+			fputs("\\r", stdout);
+		else if (ch == '\t')
+			fputs("\\t", stdout);
+		else if (ch < 0x20 || ch == 0x7f)
+			printf("\\x%02x", ch);
+		else
+			putchar(ch);
+	}
+}
+
+static void
+out_end(void)
+{
+	putchar('\n');
+	fflush(stdout);
+}
+
+/* ---------- sanctuary/1 ---------- */
+
+/* Strict RFC 3629 UTF-8: no overlong forms, no surrogates, at most U+10FFFF. */
+static int
+utf8_valid(const unsigned char *s, size_t n)
+{
+	size_t i = 0, k, len;
+	uint32_t cp;
+
+	while (i < n) {
+		if (s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if (s[i] >= 0xc2 && s[i] <= 0xdf) {
+			len = 2;
+			cp = s[i] & 0x1f;
+		} else if (s[i] >= 0xe0 && s[i] <= 0xef) {
+			len = 3;
+			cp = s[i] & 0x0f;
+		} else if (s[i] >= 0xf0 && s[i] <= 0xf4) {
+			len = 4;
+			cp = s[i] & 0x07;
+		} else
+			return 0;
+		if (n - i < len)
+			return 0;
+		for (k = 1; k < len; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return 0;
+			cp = cp << 6 | (s[i + k] & 0x3f);
+		}
+		if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+		i += len;
+	}
+	return 1;
+}
+
+/* Decodes canonical unpadded base64url of exactly want bytes; 0 or -1. */
+static int
+b64u_decode_exact(unsigned char *out, size_t want, const char *s, size_t n)
+{
+	size_t got;
+	const char *end;
+
+	if (sodium_base642bin(out, want, s, n, NULL, &got, &end,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+	    end != s + n || got != want)
+		return -1;
+	return 0;
+}
+
+/* K = first 32 bytes of SHA-512("sanctuary/1" || ROOMKEY || SECRET). */
+static void
+key_derive(unsigned char k[crypto_secretbox_KEYBYTES],
+    const unsigned char roomkey[ROOMKEY_BYTES],
+    const unsigned char secret[SECRET_BYTES])
+{
+	crypto_hash_sha512_state st;
+	unsigned char h[crypto_hash_sha512_BYTES];
+
+	crypto_hash_sha512_init(&st);
+	crypto_hash_sha512_update(&st, (const unsigned char *)CONTEXT,
+	    sizeof(CONTEXT) - 1);
+	crypto_hash_sha512_update(&st, roomkey, ROOMKEY_BYTES);
+	crypto_hash_sha512_update(&st, secret, SECRET_BYTES);
+	crypto_hash_sha512_final(&st, h);
+	memcpy(k, h, crypto_secretbox_KEYBYTES);
+	sodium_memzero(h, sizeof(h));
+	sodium_memzero(&st, sizeof(st));
+}
+
+/*
+ * Parses "KEY.SECRET" (or a whole invite link) into the room key text and
+ * the derived key. Returns 0, or -1 if it is not a valid invite.
+ */
+static int
+invite_parse(char roomkey[ROOMKEY_LEN + 1], unsigned char k[crypto_secretbox_KEYBYTES],
+    const char *invite)
+{
+	unsigned char rk[ROOMKEY_BYTES], secret[SECRET_BYTES];
+	const char *hash;
+	int rc = -1;
+
+	if ((hash = strrchr(invite, '#')) != NULL)
+		invite = hash + 1;
+	if (strlen(invite) != ROOMKEY_LEN + 1 + SECRET_LEN ||
+	    invite[ROOMKEY_LEN] != '.')
+		return -1;
+	if (b64u_decode_exact(rk, sizeof(rk), invite, ROOMKEY_LEN) == 0 &&
+	    b64u_decode_exact(secret, sizeof(secret), invite + ROOMKEY_LEN + 1,
+	    SECRET_LEN) == 0) {
+		memcpy(roomkey, invite, ROOMKEY_LEN);
+		roomkey[ROOMKEY_LEN] = '\0';
+		key_derive(k, rk, secret);
+		rc = 0;
+	}
+	sodium_memzero(secret, sizeof(secret));
+	return rc;
+}
+
+/* Mints a room key and a secret, prints "invite KEY.SECRET", derives K. */
+static void
+invite_mint(char roomkey[ROOMKEY_LEN + 1], unsigned char k[crypto_secretbox_KEYBYTES])
+{
+	unsigned char rk[ROOMKEY_BYTES], secret[SECRET_BYTES];
+	char text[SECRET_LEN + 1];
+
+	randombytes_buf(rk, sizeof(rk));
+	randombytes_buf(secret, sizeof(secret));
+	sodium_bin2base64(roomkey, ROOMKEY_LEN + 1, rk, sizeof(rk),
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	sodium_bin2base64(text, sizeof(text), secret, sizeof(secret),
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	key_derive(k, rk, secret);
+	printf("invite %s.%s", roomkey, text);
+	out_end();
+	sodium_memzero(secret, sizeof(secret));
+	sodium_memzero(text, sizeof(text));
+}
+
+/* The sodium_pad() block size for n bytes of P0 (sanctuary(7) Padding). */
+static size_t
+pad_block(size_t n)
+{
+	if (n < 256)
+		return 256;
+	if (n < 1024)
+		return 1024;
+	if (n < 4096)
+		return 4096;
+	return 16384;
+}
+
+/*
+ * Seals KIND "\n" ALIAS "\n" TEXT into a NUL-terminated BODY (malloc'd),
+ * or returns NULL if the message is too long.
+ */
+static char *
+body_seal(const unsigned char *k, const char *kind, const char *alias,
+    const char *text, size_t textlen)
+{
+	size_t kl = strlen(kind), al = strlen(alias), p0len, cap, plen, blen;
+	unsigned char *p, *raw;
+	char *body;
+
+	p0len = kl + 1 + al + 1 + textlen;
+	if (p0len > P0_MAX)
+		return NULL;
+	cap = (p0len / 16384 + 1) * 16384;
+	if ((p = malloc(cap)) == NULL || (raw = malloc(40 + cap)) == NULL)
+		die("out of memory");
+	memcpy(p, kind, kl);
+	p[kl] = '\n';
+	memcpy(p + kl + 1, alias, al);
+	p[kl + 1 + al] = '\n';
+	memcpy(p + kl + al + 2, text, textlen);
+	if (sodium_pad(&plen, p, p0len, pad_block(p0len), cap) != 0)
+		die("sodium_pad failed");
+	randombytes_buf(raw, NONCE_BYTES);
+	crypto_secretbox_easy(raw + NONCE_BYTES, p, plen, raw, k);
+	blen = sodium_base64_ENCODED_LEN(NONCE_BYTES + crypto_secretbox_MACBYTES + plen,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	if ((body = malloc(blen)) == NULL)
+		die("out of memory");
+	sodium_bin2base64(body, blen, raw, NONCE_BYTES + crypto_secretbox_MACBYTES + plen,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	sodium_memzero(p, cap);
+	free(p);
+	free(raw);
+	return body;
+}
+
+/*
+ * Opens BODY as a KIND message from FROM (sanctuary(7) Receiving). On
+ * success returns the P0 buffer (malloc'd, to wipe and free) with *text
+ * and *textlen pointing into it; NULL if the body is not authentic and
+ * well formed.
+ */
+static unsigned char *
+body_open(const char **text, size_t *textlen, const unsigned char *k,
+    const char *kind, const char *from, const char *body, size_t bodylen)
+{
+	unsigned char *raw, *p;
+	size_t rawlen, plen, p0len, kl = strlen(kind), fl = strlen(from);
+	const char *end;
+	unsigned char *nl1, *nl2;
+
+	if ((raw = malloc(bodylen / 4 * 3 + 3)) == NULL)
+		die("out of memory");
+	if (sodium_base642bin(raw, bodylen / 4 * 3 + 3, body, bodylen, NULL,
+	    &rawlen, &end, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+	    end != body + bodylen || rawlen < NONCE_BYTES + crypto_secretbox_MACBYTES + 1) {
+		free(raw);
+		return NULL;
+	}
+	plen = rawlen - NONCE_BYTES - crypto_secretbox_MACBYTES;
+	if ((p = malloc(plen)) == NULL)
+		die("out of memory");
+	if (crypto_secretbox_open_easy(p, raw + NONCE_BYTES, rawlen - NONCE_BYTES,
+	    raw, k) != 0 || sodium_unpad(&p0len, p, plen, plen) != 0 ||
+	    !utf8_valid(p, p0len) ||
+	    (nl1 = memchr(p, '\n', p0len)) == NULL ||
+	    (nl2 = memchr(nl1 + 1, '\n', p0len - (size_t)(nl1 + 1 - p))) == NULL ||
+	    (size_t)(nl1 - p) != kl || memcmp(p, kind, kl) != 0 ||
+	    (size_t)(nl2 - nl1 - 1) != fl || memcmp(nl1 + 1, from, fl) != 0) {
+		sodium_memzero(p, plen);
+		free(p);
+		free(raw);
+		return NULL;
+	}
+	free(raw);
+	*text = (const char *)nl2 + 1;
+	*textlen = p0len - (size_t)(nl2 + 1 - p);
+	return p;
+}
+
+/* ---------- frames from the relay ---------- */
+
+/* Prints "KIND FROM TEXT" for a body that opens, else "unverified KIND FROM". */
+static void
+frame_body(const struct client *c, const char *cmd, const char *kind,
+    const char *from, const char *body)
+{
+	const char *text;
+	size_t textlen, plen;
+	unsigned char *p;
+
+	p = body_open(&text, &textlen, c->key, kind, from, body, strlen(body));
+	if (p == NULL) {
+		printf("unverified %s ", cmd);
+		out_text(from, strlen(from));
+		out_end();
+		return;
+	}
+	plen = (size_t)(text - (const char *)p) + textlen;
+	printf("%s ", cmd);
+	out_text(from, strlen(from));
+	putchar(' ');
+	out_text(text, textlen);
+	out_end();
+	sodium_memzero(p, plen);
+	free(p);
+}
+
+/* Splits s at single spaces into at most max fields; returns the count, or -1. */
+static int
+fields_split(char **f, int max, char *s)
+{
+	int n = 0;
+	char *sp;
+
+	for (;;) {
+		if (n == max)
+			return -1;
+		f[n++] = s;
+		if ((sp = strchr(s, ' ')) == NULL)
+			return n;
+		*sp = '\0';
+		s = sp + 1;
+	}
+}
+
+/* Handles one text message from the relay (NUL-terminated copy in s). */
+static void
+frame_handle(struct client *c, char *s, size_t n)
+{
+	char *copy, *f[4];
+	int nf;
+
+	if (memchr(s, '\0', n) != NULL || (copy = strdup(s)) == NULL) {
+		printf("frame ");
+		out_text(s, n);
+		out_end();
+		return;
+	}
+	nf = fields_split(f, 4, copy);
+	if (nf == 3 && (strcmp(f[0], "msg") == 0 || strcmp(f[0], "purr") == 0))
+		frame_body(c, f[0], f[0], f[1], f[2]);
+	else if (nf == 3 && strcmp(f[0], "left") == 0)
+		frame_body(c, "left", "exit", f[1], f[2]);
+	else if (strncmp(s, "welcome ", 8) == 0 ||
+	    (nf == 2 && (strcmp(f[0], "joined") == 0 || strcmp(f[0], "left") == 0 ||
+	    strcmp(f[0], "moderator") == 0 || strcmp(f[0], "stopped") == 0 ||
+	    strcmp(f[0], "error") == 0)) ||
+	    (nf == 3 && strcmp(f[0], "kicked") == 0)) {
+		out_text(s, n);
+		out_end();
+	} else {
+		printf("frame ");
+		out_text(s, n);
+		out_end();
+	}
+	free(copy);
+}
+
+/* ---------- wslay callbacks ---------- */
+
+static ssize_t
+cb_recv(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, int flags,
+    void *user)
+{
+	struct client *c = user;
+	ssize_t r;
+	size_t n;
+
+	if (c->preoff < c->prelen) {
+		n = c->prelen - c->preoff;
+		if (n > len)
+			n = len;
+		memcpy(buf, c->pre + c->preoff, n);
+		c->preoff += n;
+		return (ssize_t)n;
+	}
+	do
+		r = recv(c->fd, buf, len, 0);
+	while (r == -1 && errno == EINTR);
+	if (r == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+		wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
+		return -1;
+	}
+	if (r <= 0) {
+		c->eof = 1;
+		wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
+		return -1;
+	}
+	return r;
+}
+
+static ssize_t
+cb_send(wslay_event_context_ptr ctx, const uint8_t *data, size_t len,
+    int flags, void *user)
+{
+	struct client *c = user;
+	ssize_t r;
+
+	do
+		r = send(c->fd, data, len, MSG_NOSIGNAL);
+	while (r == -1 && errno == EINTR);
+	if (r == -1) {
+		wslay_event_set_error(ctx, errno == EAGAIN || errno == EWOULDBLOCK ?
+		    WSLAY_ERR_WOULDBLOCK : WSLAY_ERR_CALLBACK_FAILURE);
+		return -1;
+	}
+	return r;
+}
+
+static int
+cb_genmask(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, void *user)
+{
+	randombytes_buf(buf, len);
+	return 0;
+}
+
+static void
+cb_msg(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_recv_arg *arg,
+    void *user)
+{
+	struct client *c = user;
+	char *s;
+
+	if (arg->opcode == WSLAY_CONNECTION_CLOSE) {
+		printf("close %u", arg->status_code ? arg->status_code : 1005);
+		if (arg->msg_length > 2) {
+			putchar(' ');
+			out_text((const char *)arg->msg + 2, arg->msg_length - 2);
+		}
+		out_end();
+		c->closed = 1;
+		return;
+	}
+	if (arg->opcode == WSLAY_BINARY_FRAME) {
+		printf("frame <binary %zu>", arg->msg_length);
+		out_end();
+		return;
+	}
+	if (arg->opcode != WSLAY_TEXT_FRAME)
+		return;		/* ping and pong: wslay answers pings itself */
+	if ((s = malloc(arg->msg_length + 1)) == NULL)
+		die("out of memory");
+	memcpy(s, arg->msg, arg->msg_length);
+	s[arg->msg_length] = '\0';
+	frame_handle(c, s, arg->msg_length);
+	sodium_memzero(s, arg->msg_length);
+	free(s);
+}
+
+/* ---------- the opening handshake ---------- */
+
+/* Parses ws://HOST:PORT/PATH; HOST may be a bracketed IPv6 literal. */
+static int
+url_parse(struct url *u, const char *s)
+{
+	const char *a, *e, *colon, *slash;
+	size_t n;
+
+	if (strncmp(s, "ws://", 5) != 0)
+		return -1;
+	a = s + 5;
+	slash = strchr(a, '/');
+	e = slash ? slash : a + strlen(a);
+	n = (size_t)(e - a);
+	if (n == 0 || n >= sizeof(u->authority))
+		return -1;
+	memcpy(u->authority, a, n);
+	u->authority[n] = '\0';
+	snprintf(u->path, sizeof(u->path), "%s", slash ? slash : "/");
+	if (a[0] == '[') {
+		const char *rb = memchr(a, ']', n);
+
+		if (rb == NULL || (size_t)(rb - a - 1) >= sizeof(u->host))
+			return -1;
+		memcpy(u->host, a + 1, (size_t)(rb - a - 1));
+		u->host[rb - a - 1] = '\0';
+		colon = rb + 1 < e && rb[1] == ':' ? rb + 1 : NULL;
+		if (colon == NULL && rb + 1 != e)
+			return -1;
+	} else {
+		colon = memchr(a, ':', n);
+		n = colon ? (size_t)(colon - a) : n;
+		if (n == 0 || n >= sizeof(u->host))
+			return -1;
+		memcpy(u->host, a, n);
+		u->host[n] = '\0';
+	}
+	n = colon ? (size_t)(e - colon - 1) : 2;
+	if (n == 0 || n >= sizeof(u->port))
+		return -1;
+	snprintf(u->port, sizeof(u->port), "%.*s", (int)n, colon ? colon + 1 : "80");
+	return 0;
+}
+
+static int
+net_connect(const struct url *u)
+{
+	struct addrinfo hints, *res, *ai;
+	struct timeval tv = { 10, 0 };
+	int fd = -1, rc;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV;
+	if ((rc = getaddrinfo(u->host, u->port, &hints, &res)) != 0)
+		die("%s: %s", u->host, gai_strerror(rc));
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		if ((fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
+		    ai->ai_protocol)) == -1)
+			continue;
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+			break;
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	if (fd == -1)
+		die("connect %s: %s", u->authority, strerror(errno));
+	return fd;
+}
+
+/* The value of header NAME in the header block HDRS (CRLF lines), or NULL. */
+static const char *
+header_find(size_t *vlen, const char *hdrs, const char *name)
+{
+	const char *line = hdrs, *eol, *v;
+	size_t nl = strlen(name);
+
+	for (; (eol = strstr(line, "\r\n")) != NULL && eol != line; line = eol + 2) {
+		if ((size_t)(eol - line) <= nl || strncasecmp(line, name, nl) != 0 ||
+		    line[nl] != ':')
+			continue;
+		for (v = line + nl + 1; v < eol && (*v == ' ' || *v == '\t'); v++)
+			;
+		*vlen = (size_t)(eol - v);
+		while (*vlen > 0 && (v[*vlen - 1] == ' ' || v[*vlen - 1] == '\t'))
+			(*vlen)--;
+		return v;
+	}
+	return NULL;
+}
+
+/* 1 if the comma-separated list V (n bytes) has TOKEN, ignoring case. */
+static int
+list_has(const char *v, size_t n, const char *token)
+{
+	size_t tl = strlen(token), i = 0, s, e;
+
+	while (i < n) {
+		while (i < n && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
+			i++;
+		s = i;
+		while (i < n && v[i] != ',')
+			i++;
+		e = i;
+		while (e > s && (v[e - 1] == ' ' || v[e - 1] == '\t'))
+			e--;
+		if (e - s == tl && strncasecmp(v + s, token, tl) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* base64(SHA-1(key || GUID)), RFC 6455 section 4.2.2. */
+static void
+ws_accept(char out[BASE64_ENCODE_RAW_LENGTH(SHA1_DIGEST_SIZE) + 1], const char *key)
+{
+	struct sha1_ctx sha;
+	uint8_t digest[SHA1_DIGEST_SIZE];
+
+	sha1_init(&sha);
+	sha1_update(&sha, strlen(key), (const uint8_t *)key);
+	sha1_update(&sha, sizeof(WS_GUID) - 1, (const uint8_t *)WS_GUID);
+	sha1_digest(&sha, sizeof(digest), digest);
+	base64_encode_raw(out, sizeof(digest), digest);
+	out[BASE64_ENCODE_RAW_LENGTH(SHA1_DIGEST_SIZE)] = '\0';
+}
+
+/* Reads the response head into c->pre; returns its length up to CRLFCRLF. */
+static size_t
+handshake_read(struct client *c)
+{
+	char *end;
+	ssize_t r;
+
+	for (;;) {
+		if (c->prelen == sizeof(c->pre) - 1)
+			die("handshake response over %zu bytes", sizeof(c->pre) - 1);
+		r = recv(c->fd, c->pre + c->prelen, sizeof(c->pre) - 1 - c->prelen, 0);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			die("handshake: %s", r == 0 ? "connection closed" : strerror(errno));
+		c->prelen += (size_t)r;
+		c->pre[c->prelen] = '\0';
+		if (memchr(c->pre, '\0', c->prelen) == NULL &&
+		    (end = strstr((char *)c->pre, "\r\n\r\n")) != NULL)
+			return (size_t)(end - (char *)c->pre) + 4;
+	}
+}
+
+/* Sends the upgrade request and checks the 101; leftover bytes stay in pre. */
+static void
+handshake(struct client *c, const struct url *u)
+{
+	uint8_t raw[16];
+	char key[BASE64_ENCODE_RAW_LENGTH(16) + 1], want[BASE64_ENCODE_RAW_LENGTH(20) + 1];
+	char req[2048];
+	const char *hdrs, *v;
+	size_t headlen, vlen;
+	int n, status;
+
+	randombytes_buf(raw, sizeof(raw));
+	base64_encode_raw(key, sizeof(raw), raw);
+	key[BASE64_ENCODE_RAW_LENGTH(16)] = '\0';
+	n = snprintf(req, sizeof(req),
+	    "GET %s HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\n"
+	    "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
+	    "Sec-WebSocket-Version: 13\r\n"
+	    "User-Agent: sanctuary-client\r\n\r\n", u->path, u->authority, key);
+	if (n < 0 || (size_t)n >= sizeof(req))
+		die("request too long");
+	if (send(c->fd, req, (size_t)n, MSG_NOSIGNAL) != n)
+		die("handshake: send: %s", strerror(errno));
+	headlen = handshake_read(c);
+	if (strncmp((char *)c->pre, "HTTP/1.1 ", 9) != 0 ||
+	    c->pre[9] < '1' || c->pre[9] > '5' || c->pre[10] < '0' || c->pre[10] > '9' ||
+	    c->pre[11] < '0' || c->pre[11] > '9' || c->pre[12] != ' ')
+		die("handshake: not an HTTP/1.1 response");
+	status = (c->pre[9] - '0') * 100 + (c->pre[10] - '0') * 10 + (c->pre[11] - '0');
+	if (status != 101) {
+		printf("http %d", status);
+		out_end();
+		exit(1);
+	}
+	c->pre[headlen - 2] = '\0';	/* the block ends with one CRLF */
+	hdrs = strstr((char *)c->pre, "\r\n") + 2;
+	ws_accept(want, key);
+	if ((v = header_find(&vlen, hdrs, "Upgrade")) == NULL ||
+	    !list_has(v, vlen, "websocket"))
+		die("handshake: no Upgrade: websocket");
+	if ((v = header_find(&vlen, hdrs, "Connection")) == NULL ||
+	    !list_has(v, vlen, "upgrade"))
+		die("handshake: no Connection: upgrade");
+	if ((v = header_find(&vlen, hdrs, "Sec-WebSocket-Accept")) == NULL ||
+	    vlen != strlen(want) || memcmp(v, want, vlen) != 0)
+		die("handshake: wrong Sec-WebSocket-Accept");
+	/* We asked for neither: RFC 6455 4.1 says fail if the server picks one. */
+	if (header_find(&vlen, hdrs, "Sec-WebSocket-Extensions") != NULL ||
+	    header_find(&vlen, hdrs, "Sec-WebSocket-Protocol") != NULL)
+		die("handshake: unrequested extension or subprotocol");
+	c->preoff = headlen;
+}
+
+/* ---------- commands from standard input ---------- */
+
+static void
+queue_text(struct client *c, const char *s, size_t n)
+{
+	struct wslay_event_msg m = { WSLAY_TEXT_FRAME, (const uint8_t *)s, n };
+
+	if (c->closing)
+		return;
+	if (wslay_event_queue_msg(c->ctx, &m) != 0)
+		die("could not queue a message");
+}
+
+/* Decodes "\n" and "\\" in place; returns the new length. */
+static size_t
+unescape(char *s, size_t n)
+{
+	size_t i, o = 0;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == '\\' && i + 1 < n && (s[i + 1] == 'n' || s[i + 1] == '\\')) {
+			s[o++] = s[i + 1] == 'n' ? '\n' : '\\';
+			i++;
+		} else
+			s[o++] = s[i];
+	}
+	return o;
+}
+
+/* Sends "PREFIX BODY" with TEXT sealed as KIND. */
+static void
+send_sealed(struct client *c, const char *prefix, const char *kind, char *text,
+    size_t n)
+{
+	char *body, *frame;
+	size_t len;
+
+	n = unescape(text, n);
+	if ((body = body_seal(c->key, kind, c->alias, text, n)) == NULL) {
+		fprintf(stderr, "%s: message too long, not sent\n", progname);
+		return;
+	}
+	len = strlen(prefix) + 1 + strlen(body);
+	if ((frame = malloc(len + 1)) == NULL)
+		die("out of memory");
+	snprintf(frame, len + 1, "%s %s", prefix, body);
+	queue_text(c, frame, len);
+	free(frame);
+	free(body);
+}
+
+static void
+command(struct client *c, char *s, size_t n)
+{
+	char *sp, prefix[6 + ALIAS_MAX + 1];
+
+	if (n == 0)
+		return;
+	if (s[0] != '/' || (n > 1 && s[1] == '/')) {
+		send_sealed(c, "msg", "msg", s + (s[0] == '/'), n - (s[0] == '/'));
+	} else if (strncmp(s, "/purr ", 6) == 0 && (sp = strchr(s + 6, ' ')) != NULL &&
+	    sp > s + 6 && (size_t)(sp - s - 6) <= ALIAS_MAX) {
+		snprintf(prefix, sizeof(prefix), "purr %.*s", (int)(sp - s - 6), s + 6);
+		send_sealed(c, prefix, "purr", sp + 1, n - (size_t)(sp + 1 - s));
+	} else if (strcmp(s, "/exit") == 0) {
+		queue_text(c, "exit", 4);
+	} else if (strncmp(s, "/exit ", 6) == 0) {
+		send_sealed(c, "exit", "exit", s + 6, n - 6);
+	} else if (strncmp(s, "/kick ", 6) == 0) {
+		queue_text(c, s + 1, n - 1);
+	} else if (strcmp(s, "/stop") == 0) {
+		queue_text(c, "stop", 4);
+	} else if (strncmp(s, "/raw ", 5) == 0) {
+		queue_text(c, s + 5, n - 5);
+	} else
+		fprintf(stderr, "%s: unknown command %.20s\n", progname, s);
+}
+
+/* Reads what standard input has; runs every complete line. */
+static void
+stdin_read(struct client *c)
+{
+	char buf[65536];
+	ssize_t r;
+	size_t i, start;
+
+	r = read(STDIN_FILENO, buf, sizeof(buf));
+	if (r == -1 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (r <= 0) {
+		c->stdin_open = 0;
+		if (!c->closing && wslay_event_queue_close(c->ctx, 1000, NULL, 0) == 0)
+			c->closing = 1;
+		return;
+	}
+	for (i = 0, start = 0; i < (size_t)r; i++) {
+		if (buf[i] != '\n')
+			continue;
+		if (c->linelen + (i - start) > LINE_MAX_BYTES)
+			die("input line too long");
+		memcpy(c->line + c->linelen, buf + start, i - start);
+		c->linelen += i - start;
+		c->line[c->linelen] = '\0';
+		if (c->linelen > 0 && c->line[c->linelen - 1] == '\r')
+			c->line[--c->linelen] = '\0';
+		command(c, c->line, c->linelen);
+		sodium_memzero(c->line, c->linelen);
+		c->linelen = 0;
+		start = i + 1;
+	}
+	if (c->linelen + ((size_t)r - start) > LINE_MAX_BYTES)
+		die("input line too long");
+	memcpy(c->line + c->linelen, buf + start, (size_t)r - start);
+	c->linelen += (size_t)r - start;
+	sodium_memzero(buf, sizeof(buf));
+}
+
+/* ---------- the loop ---------- */
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Runs until the connection is closed; returns 0, or 3 past the deadline. */
+static int
+client_loop(struct client *c, long deadline_s)
+{
+	struct pollfd pfd[2];
+	long long end = now_ms() + (long long)deadline_s * 1000, left;
+
+	/*
+	 * The hello goes out first; then the frames that came with the 101,
+	 * which poll() will not announce since they are read already.
+	 */
+	if (wslay_event_send(c->ctx) != 0)
+		return 0;
+	if (c->preoff < c->prelen && wslay_event_recv(c->ctx) != 0) {
+		wslay_event_send(c->ctx);
+		return 0;
+	}
+	while (wslay_event_want_read(c->ctx) || wslay_event_want_write(c->ctx)) {
+		if ((left = end - now_ms()) <= 0)
+			return 3;
+		pfd[0].fd = c->fd;
+		pfd[0].events = (short)((wslay_event_want_read(c->ctx) ? POLLIN : 0) |
+		    (wslay_event_want_write(c->ctx) ? POLLOUT : 0));
+		pfd[1].fd = c->stdin_open ? STDIN_FILENO : -1;
+		pfd[1].events = POLLIN;
+		if (poll(pfd, 2, left > INT_MAX ? INT_MAX : (int)left) == -1) {
+			if (errno == EINTR)
+				continue;
+			die("poll: %s", strerror(errno));
+		}
+		if (pfd[1].revents & (POLLIN | POLLHUP | POLLERR))
+			stdin_read(c);
+		if ((pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) &&
+		    wslay_event_recv(c->ctx) != 0) {
+			wslay_event_send(c->ctx);	/* a close wslay queued */
+			break;
+		}
+		if (wslay_event_want_write(c->ctx) && wslay_event_send(c->ctx) != 0)
+			break;
+	}
+	return 0;
+}
+
+static long
+parse_seconds(const char *s)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < 1 || v > 86400)
+		usage();
+	return v;
+}
+
+/* --open KIND FROM BODY: decrypts one body offline. */
+static int
+open_one(const unsigned char *k, const char *kind, const char *from, const char *body)
+{
+	struct client c;
+
+	memset(&c, 0, sizeof(c));
+	memcpy(c.key, k, sizeof(c.key));
+	frame_body(&c, kind, strcmp(kind, "left") == 0 ? "exit" : kind, from, body);
+	sodium_memzero(c.key, sizeof(c.key));
+	return 0;
+}
+
+static const char *
+hello_frame(char *buf, size_t size, const char *create, const char *roomkey,
+    const char *alias)
+{
+	if (create)
+		snprintf(buf, size, "create 1 %s %s %s", roomkey, alias, create);
+	else
+		snprintf(buf, size, "join 1 %s %s", roomkey, alias);
+	return buf;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "url", required_argument, NULL, 'u' },
+		{ "invite", required_argument, NULL, 'i' },
+		{ "alias", required_argument, NULL, 'a' },
+		{ "create", required_argument, NULL, 'c' },
+		{ "deadline", required_argument, NULL, 'd' },
+		{ "open", no_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct wslay_event_callbacks cbs = { cb_recv, cb_send, cb_genmask,
+	    NULL, NULL, NULL, cb_msg };
+	struct client *c;
+	struct url u;
+	const char *urltext = NULL, *invite = NULL, *create = NULL;
+	char roomkey[ROOMKEY_LEN + 1], hello[128];
+	long deadline = 600;
+	int ch, open_mode = 0, rc;
+
+	signal(SIGPIPE, SIG_IGN);
+	if (sodium_init() < 0)
+		die("sodium_init failed");
+	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    (c->line = malloc(LINE_MAX_BYTES + 1)) == NULL)
+		die("out of memory");
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'u': urltext = optarg; break;
+		case 'i': invite = optarg; break;
+		case 'a': c->alias = optarg; break;
+		case 'c': create = optarg; break;
+		case 'd': deadline = parse_seconds(optarg); break;
+		case 'o': open_mode = 1; break;
+		default: usage();
+		}
+	}
+	if (invite != NULL && invite_parse(roomkey, c->key, invite) != 0)
+		die("not an invite: want KEY.SECRET (22 and 43 base64url characters)");
+	if (open_mode) {
+		if (invite == NULL || argc - optind != 3)
+			usage();
+		return open_one(c->key, argv[optind], argv[optind + 1], argv[optind + 2]);
+	}
+	if (urltext == NULL || c->alias == NULL || optind != argc ||
+	    (invite == NULL && create == NULL) ||
+	    (create != NULL && strcmp(create, "owner") != 0 && strcmp(create, "everyone") != 0) ||
+	    strlen(c->alias) == 0 || strlen(c->alias) > ALIAS_MAX ||
+	    strchr(c->alias, ' ') != NULL)
+		usage();
+	if (url_parse(&u, urltext) != 0)
+		die("not a ws:// URL: %s", urltext);
+	if (invite == NULL)
+		invite_mint(roomkey, c->key);
+	c->stdin_open = 1;
+	c->fd = net_connect(&u);
+	handshake(c, &u);
+	if (fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) | O_NONBLOCK) == -1)
+		die("fcntl: %s", strerror(errno));
+	if (wslay_event_context_client_init(&c->ctx, &cbs, c) != 0)
+		die("wslay: out of memory");
+	/* Relay frames may exceed our own limit by an alias; a welcome lists everyone. */
+	wslay_event_config_set_max_recv_msg_length(c->ctx, MSG_MAX);
+	hello_frame(hello, sizeof(hello), create, roomkey, c->alias);
+	queue_text(c, hello, strlen(hello));
+	rc = client_loop(c, deadline);
+	if (rc == 0 && !c->closed) {
+		printf("close 1006");
+		out_end();
+	}
+	wslay_event_context_free(c->ctx);
+	close(c->fd);
+	sodium_memzero(c->key, sizeof(c->key));
+	sodium_memzero(c->line, LINE_MAX_BYTES + 1);
+	free(c->line);
+	free(c);
+	if (rc == 3)
+		fprintf(stderr, "%s: deadline of %ld s passed\n", progname, deadline);
+	return rc;
+}
