@@ -63,8 +63,11 @@ $(B)/obj/%.o: %.c
 deps:
 	@sh mk/deps.sh
 
+deps-build:
+	@sh mk/deps.sh build
+
 # Builds both daemons and runs them on ports 6969 and 9696, dual stack.
-run: deps
+run: deps-build
 	@$(MAKE) --no-print-directory binaries
 	@sh mk/run.sh $(B)
 
@@ -75,4 +78,4 @@ check: deps
 clean:
 	rm -rf $(CLEAN)
 
-.PHONY: all binaries deps run check clean
+.PHONY: all binaries deps deps-build run check clean

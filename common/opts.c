@@ -126,7 +126,11 @@ opts_parse(poptContext ctx, struct limit *limits, const char *name)
 	usage_ctx = ctx;
 	while ((rc = poptGetNextOpt(ctx)) > 0) {
 		if (rc == OPTS_VERSION_VAL) {
-			printf("%s (Sanctuary) %s\n", name, SANCTUARY_VERSION);
+			char line[128];
+
+			snprintf(line, sizeof(line), "%s (Sanctuary) %s", name,
+			    SANCTUARY_VERSION);
+			log_text(line);
 			exit(0);
 		}
 	}

@@ -153,8 +153,8 @@ def main():
     relay = subprocess.Popen([CHATROOM, "-c", str(port), "-4",
                               "--flood-rate", "100000", "--flood-burst", "100000",
                               "--max-members", "1000", "--max-per-ip", "100000",
-                              "--max-conns", "100000", "--max-rooms", "100000",
-                              "--max-handshakes", "100000"],
+                              "--max-conns", "10000", "--max-rooms", "100000",
+                              "--max-handshakes", "1000"],
                              stdout=subprocess.PIPE)
     relay.stdout.readline()
     pid = relay.pid
