@@ -25,3 +25,4 @@ interop-asan:
 	    sed 's/^interop: \([0-9]* passed\)/interop-asan: \1/'
 
 .PHONY: interop interop-asan
+CHECKS += interop-asan

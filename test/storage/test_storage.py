@@ -28,6 +28,16 @@ BUILD = os.environ.get("B", os.path.join(ROOT, "build"))
 CHATROOM = os.path.join(BUILD, "chatroom")
 SERVCHAT = os.path.join(BUILD, "servchat")
 results = []
+started = []        # every daemon, killed at exit whatever happened
+
+
+@__import__("atexit").register
+def kill_leftovers():
+    for p in started:
+        if p.poll() is None:
+            # Under strace the daemon is p's child: it goes first.
+            subprocess.run(["pkill", "-KILL", "-P", str(p.pid)])
+            p.kill()
 
 
 def free_port():
@@ -46,6 +56,7 @@ def start(argv, cwd, strace_log=None):
                 "-e", "trace=%file,%desc,%network"] + argv
     p = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE)
+    started.append(p)
     line = p.stdout.readline().decode()
     if not line:
         raise RuntimeError("daemon printed no banner: %r" % p.stderr.read())
@@ -202,6 +213,7 @@ def test_memory_scan(tmp):
     env.pop("GLIBC_TUNABLES", None)     # the daemon must manage by itself
     chat = subprocess.Popen([CHATROOM, "-c", str(port), "-4"], cwd=tmp, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    started.append(chat)
     chat.stdout.readline()
     asyncio.run(session(port, marker))
     time.sleep(0.5)     # let the relay's before-sleep free the closed conns
