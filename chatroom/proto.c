@@ -1,11 +1,12 @@
 /*
- * proto.c: parser and validators for client frames (PROTOCOL.md). Pure: no
- * allocation, no library calls beyond <string.h>, no globals but const tables,
- * so that fuzz harnesses link this file alone.
+ * proto.c: parser and validators for client frames (man/sanctuary.7). Pure:
+ * no allocation, no globals but const tables; keys and tokens are checked by
+ * common/key.c, so fuzz harnesses link those two files.
  */
 #include <stdint.h>
 #include <string.h>
 
+#include "common/key.h"
 #include "proto.h"
 
 #define MAX_FIELDS	4	/* create VERSION KEY ALIAS MODE */
@@ -49,9 +50,6 @@ static const char *const error_names[] = {
 	"aliastaken", "roomfull", "toomanyrooms", "nosuchmember", "self",
 	"notallowed", "flood"
 };
-
-static const char b64url[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 const char *
 proto_error_name(int err)
@@ -167,26 +165,6 @@ proto_alias_valid(const char *s, size_t len)
 	return 1;
 }
 
-/*
- * Canonical base64url of 16 bytes: 22 alphabet characters, the last one
- * carrying only 2 data bits (its low 4 bits zero), so one key has one spelling.
- * Same rule as common/key.c key_valid(), kept here so this file stands alone.
- */
-int
-proto_key_valid(const char *s, size_t len)
-{
-	const char	*c;
-	size_t		 i;
-
-	if (len != PROTO_KEY_LEN)
-		return 0;
-	for (i = 0; i < len; i++) {
-		if (s[i] == '\0' || (c = strchr(b64url, s[i])) == NULL)
-			return 0;
-	}
-	return ((c - b64url) & 0x0f) == 0;
-}
-
 int
 proto_body_valid(const char *s, size_t len)
 {
@@ -226,7 +204,7 @@ parse_create(struct proto_req *req, const struct proto_str *f)
 {
 	if (!str_is(&f[0], PROTO_VERSION))
 		return PROTO_EVERSION;
-	if (!proto_key_valid(f[1].p, f[1].len))
+	if (!key_valid(f[1].p, f[1].len))
 		return PROTO_EBADKEY;
 	if (!proto_alias_valid(f[2].p, f[2].len))
 		return PROTO_EBADALIAS;
@@ -246,11 +224,11 @@ parse_join(struct proto_req *req, const struct proto_str *f)
 {
 	if (!str_is(&f[0], PROTO_VERSION))
 		return PROTO_EVERSION;
-	if (!proto_key_valid(f[1].p, f[1].len))
+	if (!key_valid(f[1].p, f[1].len))
 		return PROTO_EBADKEY;
 	if (!proto_alias_valid(f[2].p, f[2].len))
 		return PROTO_EBADALIAS;
-	if (f[3].len > 0 && !proto_key_valid(f[3].p, f[3].len))
+	if (f[3].len > 0 && !key_valid(f[3].p, f[3].len))
 		return PROTO_EBADTOKEN;
 	req->key = f[1];
 	req->alias = f[2];

@@ -10,7 +10,6 @@
 
 #define PROTO_VERSION	"1"
 #define PROTO_ALIAS_MAX	32		/* bytes */
-#define PROTO_KEY_LEN	22		/* KEY and TOKEN: base64url of 16 bytes */
 
 /* Client commands, in the order of PROTOCOL.md. */
 enum proto_cmd {
@@ -89,7 +88,6 @@ const char	*proto_mode_name(enum proto_mode);
 
 /* Field validators; each returns 1 if s[0..len) is valid, else 0. */
 int	proto_alias_valid(const char *s, size_t len);	/* ALIAS */
-int	proto_key_valid(const char *s, size_t len);	/* KEY or TOKEN */
 int	proto_body_valid(const char *s, size_t len);	/* BODY */
 /* 1 if the aliases are equal, ASCII letters compared case-insensitively. */
 int	proto_alias_equal(const char *a, size_t alen, const char *b,

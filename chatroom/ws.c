@@ -93,8 +93,10 @@ ws_recv_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, int flags,
 	}
 	n = (size_t)ws_fill(c, buf, len);
 	ready = wsscan_ready(&c->scan, buf, n);
+	/* Only if wslay asked for less than was held (it never does): pass on. */
+	if (ready < n && c->holdlen + (n - ready) > sizeof(c->hold))
+		ready = n;
 	if (ready < n) {
-		/* n - ready < WSSCAN_HOLD_MAX, and hold was drained above. */
 		memcpy(c->hold + c->holdlen, buf + ready, n - ready);
 		c->holdlen += n - ready;
 		sodium_memzero(buf + ready, n - ready);

@@ -14,12 +14,37 @@
 
 #define NET_BACKLOG	511
 
+static unsigned
+net_port(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)(const void *)sa)->
+		    sin6_port);
+	return ntohs(((const struct sockaddr_in *)(const void *)sa)->sin_port);
+}
+
+void
+net_addr_format(char *out, size_t size, const struct sockaddr *sa,
+    unsigned port)
+{
+	char	host[INET6_ADDRSTRLEN];
+
+	if (sa->sa_family == AF_INET6) {
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)
+		    (const void *)sa)->sin6_addr, host, sizeof(host));
+		snprintf(out, size, "[%s]:%u", host, port);
+	} else {
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)
+		    (const void *)sa)->sin_addr, host, sizeof(host));
+		snprintf(out, size, "%s:%u", host, port);
+	}
+}
+
 /* Opens one listener; -1 with errno set if the family is not available. */
 static int
 net_listen_one(struct listener *l, const struct sockaddr *sa, socklen_t salen)
 {
-	char	host[INET6_ADDRSTRLEN];
-	int	fd, on = 1, port;
+	int	fd, on = 1;
 
 	fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd == -1)
@@ -36,19 +61,7 @@ net_listen_one(struct listener *l, const struct sockaddr *sa, socklen_t salen)
 	}
 	l->fd = fd;
 	l->family = sa->sa_family;
-	if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
-
-		inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof(host));
-		port = ntohs(s6->sin6_port);
-		snprintf(l->name, sizeof(l->name), "[%s]:%d", host, port);
-	} else {
-		const struct sockaddr_in *s4 = (const struct sockaddr_in *)sa;
-
-		inet_ntop(AF_INET, &s4->sin_addr, host, sizeof(host));
-		port = ntohs(s4->sin_port);
-		snprintf(l->name, sizeof(l->name), "%s:%d", host, port);
-	}
+	net_addr_format(l->name, sizeof(l->name), sa, net_port(sa));
 	return 0;
 }
 

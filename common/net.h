@@ -24,6 +24,9 @@ struct listener {
  */
 int	net_listen(struct listener *out, size_t max, const struct net_opts *,
 	    long port);
+/* "127.0.0.1:6969" or "[::1]:6969": the host of sa with port. */
+void	net_addr_format(char *out, size_t size, const struct sockaddr *sa,
+	    unsigned port);
 /*
  * The per-IP accounting key of a peer: the IPv4 address, or the /64 prefix of
  * an IPv6 address (IPv4-mapped IPv6 counts as IPv4).

@@ -123,23 +123,6 @@ options_parse(struct options *o, int argc, char *argv[])
 	usage_ctx = NULL;
 }
 
-/* "127.0.0.1:6969" or "[::1]:6969". */
-static void
-addr_format(char *out, size_t size, const struct sockaddr *sa, unsigned port)
-{
-	char	host[INET6_ADDRSTRLEN];
-
-	if (sa->sa_family == AF_INET6) {
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)
-		    (const void *)sa)->sin6_addr, host, sizeof(host));
-		snprintf(out, size, "[%s]:%u", host, port);
-	} else {
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)
-		    (const void *)sa)->sin_addr, host, sizeof(host));
-		snprintf(out, size, "%s:%u", host, port);
-	}
-}
-
 static int
 addr_is_any(const struct sockaddr_storage *ss)
 {
@@ -205,7 +188,7 @@ banner(int fd)
 			    i->ifa_addr->sa_family != ss.ss_family ||
 			    addr_linklocal(i->ifa_addr))
 				continue;
-			addr_format(name, sizeof(name), i->ifa_addr, port);
+			net_addr_format(name, sizeof(name), i->ifa_addr, port);
 			log_banner("http://%s/", name);
 			banner_remember(i->ifa_addr, name);
 			shown++;
@@ -213,7 +196,7 @@ banner(int fd)
 		freeifaddrs(ifa);
 	}
 	if (shown == 0) {
-		addr_format(name, sizeof(name), (struct sockaddr *)&ss, port);
+		net_addr_format(name, sizeof(name), (struct sockaddr *)&ss, port);
 		log_banner("http://%s/", name);
 		if (!addr_is_any(&ss))
 			banner_remember((struct sockaddr *)&ss, name);
