@@ -1,13 +1,16 @@
 #!/bin/sh
 # deps.sh: installs the Debian packages Sanctuary builds and tests with, if any
 # is missing. As root it runs apt-get; otherwise through sudo; failing both it
-# prints the exact command to run.
+# prints the exact command to run. 'build': build packages only; 'bench': the
+# test packages plus the benchmark's (make bench).
 BUILD="gcc make pkg-config libmicrohttpd-dev libwslay-dev libsodium-dev \
 libpopt-dev nettle-dev libqrencode-dev"
 TEST="check python3 python3-websockets python3-websocket python3-wsproto \
 chromium mandoc man-db strace clang libclang-rt-14-dev systemd iproute2"
+BENCH="wrk util-linux"
 pkgs="$BUILD"
 [ "${1:-}" = build ] || pkgs="$pkgs $TEST"
+[ "${1:-}" = bench ] && pkgs="$pkgs $BENCH"
 command -v node >/dev/null 2>&1 || pkgs="$pkgs nodejs"
 command -v npm >/dev/null 2>&1 || pkgs="$pkgs npm"
 

@@ -1,5 +1,19 @@
-# Benchmarks (never part of make check): relay fan-out, memory, handshakes.
-bench: $(B)/chatroom
-	@B=$(abspath $(B)) /usr/bin/python3 test/bench/bench.py | tee $(B)/bench.txt
+# Benchmarks (never part of make check): test/bench/README.md tells the
+# scenarios. The C load generator drives both the relay and the npm ws
+# baseline (test/bench/baseline), so every figure has its ratio in one run.
+
+LOADGEN      := $(B)/test/loadgen
+LOADGEN_LIBS := $(shell $(PKG_CONFIG) --libs libsodium nettle 2>/dev/null) -lwslay
+
+$(LOADGEN): $(B)/obj/test/bench/loadgen.o
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LOADGEN_LIBS)
+
+bench: $(B)/chatroom $(B)/servchat $(LOADGEN)
+	@sh mk/deps.sh bench
+	@cd test/bench/baseline && npm ci --ignore-scripts --no-audit --no-fund \
+	    --prefer-offline --loglevel=error >/dev/null
+	@B=$(abspath $(B)) /usr/bin/python3 test/bench/bench.py $(BENCH_ARGS) \
+	    >$(B)/bench.txt; rc=$$?; cat $(B)/bench.txt; exit $$rc
 
 .PHONY: bench
