@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -157,25 +159,27 @@ conn_flush(struct conn *c)
 		conn_kill(c);
 		return;
 	}
-	if (c->close_code != 0 && wslay_event_get_queued_msg_count(c->ws) == 0) {
+	if (c->close_code != 0 && c->out.count == 0) {
 		ws_close(c, c->close_code, c->close_reason);
 		c->close_code = 0;
+		if (c->state == CONN_DEAD)
+			return;
 		if (ws_output(c) == -1) {
 			conn_kill(c);
 			return;
 		}
 	}
-	if (!wslay_event_want_read(c->ws) && !wslay_event_want_write(c->ws)) {
+	if (!ws_want_read(c) && !ws_want_write(c)) {
 		/* After a clean close handshake the peer has nothing left to send. */
-		if (wslay_event_get_close_received(c->ws))
+		if (ws_close_received(c))
 			conn_kill(c);
 		else
 			conn_linger(c);
 		return;
 	}
-	if (wslay_event_want_read(c->ws) && !ws_throttled(c))
+	if (ws_want_read(c) && !ws_throttled(c))
 		want |= EPOLLIN;
-	if (wslay_event_want_write(c->ws))
+	if (ws_want_write(c))
 		want |= EPOLLOUT;
 	conn_set_interest(c, want);
 }
@@ -226,7 +230,7 @@ static void
 conn_upgrade(struct conn *c, const struct hs_result *r)
 {
 	char	resp[512];
-	int	len;
+	int	len, one = 1;
 
 	len = handshake_response(resp, sizeof(resp), r);
 	if (len <= 0 || send(c->fd, resp, (size_t)len, MSG_NOSIGNAL) != len ||
@@ -234,6 +238,8 @@ conn_upgrade(struct conn *c, const struct hs_result *r)
 		conn_kill(c);
 		return;
 	}
+	/* The outq already puts a turn's frames in one write; Nagle would only wait. */
+	(void)setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	conn_release_hs_slot(c);
 	c->state = CONN_OPEN;
 	c->hsoff = r->consumed;
@@ -328,16 +334,14 @@ conn_after_input(struct conn *c, int failed)
 {
 	if (failed) {
 		/* Let a close wslay queued for a protocol error go out. */
-		if (c->ws != NULL)
-			wslay_event_send(c->ws);
+		(void)ws_output(c);
 		if (c->rx_eof)
 			conn_kill(c);
 		else
 			conn_linger(c);
 		return;
 	}
-	if (c->state == CONN_OPEN && (wslay_event_get_close_received(c->ws) ||
-	    !wslay_event_want_read(c->ws)))
+	if (c->state == CONN_OPEN && (ws_close_received(c) || !ws_want_read(c)))
 		conn_closing(c);
 }
 
@@ -365,6 +369,7 @@ conn_tick(struct conn *c, int64_t now)
 	}
 	if (c->state != CONN_OPEN)
 		return;
+	ws_rest(c);
 	if (c->member == NULL && now - c->opened_at >= cfg->join_timeout_ms)
 		conn_close_async(c, 4003, "join timeout");
 	else if (now - c->last_pong >= cfg->pong_timeout_ms)
@@ -386,9 +391,8 @@ conn_send(struct conn *c, struct msg *m)
 }
 
 /*
- * wslay sends control frames ahead of queued messages. A close that ends a
- * conversation (bye, kicked, stopped, flood, ...) waits until what was said
- * before it is out.
+ * A close that ends a conversation (bye, kicked, stopped, flood, ...) waits
+ * until what was said before it is out.
  */
 void
 conn_close_async(struct conn *c, uint16_t code, const char *reason)
@@ -406,6 +410,7 @@ conn_close_now(struct conn *c, uint16_t code, const char *reason)
 {
 	if (c->state != CONN_OPEN)
 		return;
+	ws_drop_queued(c);
 	ws_close(c, code, reason);
 	conn_closing(c);
 }

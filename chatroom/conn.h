@@ -15,12 +15,12 @@
 
 #include "common/buf.h"
 #include "handshake.h"
+#include "outq.h"
 #include "loop.h"
 #include "sink.h"
 #include "wsscan.h"
 
 struct server;
-struct cursor;
 
 enum conn_state {
 	CONN_HANDSHAKE,
@@ -45,7 +45,7 @@ struct conn {
 	unsigned char		*hs;
 	size_t			 hslen, hsoff;
 
-	wslay_event_context_ptr	 ws;
+	wslay_event_context_ptr	 ws;		/* NULL at rest: ws_rest() */
 	struct wsscan		 scan;		/* control frames go whole */
 	uint8_t			 hold[WSSCAN_HOLD_MAX];
 	size_t			 holdlen;
@@ -54,8 +54,7 @@ struct conn {
 	struct member		*member;	/* not owned: its room's */
 	struct buf		 in;		/* the message being received */
 	uint8_t			 in_ctrl, in_fin, in_bad;
-	struct cursor		*qhead, *qtail;	/* queued msgs, wslay order */
-	size_t			 queued;	/* bytes not yet given to wslay */
+	struct outq		 out;		/* frames to write, in order */
 	long			 tokens;	/* flood bucket, in 1/1000 msg */
 	long			 strikes;
 	int			 throttled;
@@ -78,7 +77,7 @@ void		 conn_kill(struct conn *);
 void		 conn_linger(struct conn *);
 /* As conn_close_async, but the close frame overtakes queued messages. */
 void		 conn_close_now(struct conn *, uint16_t code, const char *reason);
-/* Writes what is queued and sets epoll interest from wslay's wants. */
+/* Writes what is queued and sets epoll interest from what ws.c wants. */
 void		 conn_flush(struct conn *);
 void		 conn_mark_dirty(struct conn *);
 void		 conn_tick(struct conn *, int64_t now);
@@ -91,8 +90,16 @@ void		 conn_after_input(struct conn *, int failed);
 /* ws.c: the OPEN phase over wslay. */
 int		 ws_open(struct conn *);
 void		 ws_release(struct conn *);
+/* At rest (whole frames read, nothing queued): gives back what an idle conn needs not hold. */
+void		 ws_rest(struct conn *);
 void		 ws_input(struct conn *);
+/* Hands wslay's control frames to the outq and writes it. -1: the socket is dead. */
 int		 ws_output(struct conn *);
+int		 ws_want_read(const struct conn *);
+int		 ws_want_write(const struct conn *);
+int		 ws_close_received(const struct conn *);
+/* Forgets queued frames not yet begun, for a close that overtakes them. */
+void		 ws_drop_queued(struct conn *);
 void		 ws_refill(struct conn *, int64_t now);
 /* Reading is paused by the flood bucket (only while OPEN). */
 int		 ws_throttled(const struct conn *);

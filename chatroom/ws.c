@@ -1,8 +1,12 @@
 /*
- * ws.c: the OPEN phase over wslay. Frames are received without wslay's
- * buffering, straight into the conn's wiped buffer; messages are sent from
- * shared, wiped msgs through a read callback, so no chat byte sits in a heap
- * block we cannot wipe. Flood control lives here, before the room sees a frame.
+ * ws.c: the OPEN phase. wslay parses what clients send, without its
+ * buffering, straight into the conn's wiped buffer; everything we send goes
+ * through the conn's outq as shared, pre-encoded frames (wslay's own control
+ * frames are copied in), so no chat byte sits in a heap block we cannot wipe
+ * and a fan-out costs one reference per recipient. A wslay context exists only
+ * while a conn is busy: at rest (whole frames read, nothing queued) the tick
+ * gives it back, as a context is most of an idle conn's memory. Flood control
+ * lives here, before the room sees a frame.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -18,13 +22,6 @@
 #include "server.h"
 
 #define WS_TOKEN	1000	/* one message, in bucket units */
-
-/* One recipient's place in a shared msg; wslay sends them in queue order. */
-struct cursor {
-	struct msg	*m;
-	size_t		 off;
-	struct cursor	*next;
-};
 
 /* Bytes read from the socket per wakeup, so relaying alternates with writing. */
 #define WS_READ_BUDGET	65536
@@ -108,24 +105,22 @@ ws_recv_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, int flags,
 	return -1;
 }
 
+/* wslay's control frames join the outq in order; they are never refused for space. */
 static ssize_t
 ws_send_cb(wslay_event_context_ptr ctx, const uint8_t *data, size_t len,
     int flags, void *user)
 {
 	struct conn	*c = user;
-	ssize_t		 n;
-	int		 sflags = MSG_NOSIGNAL;
+	struct msg	*m;
 
-	if (flags & WSLAY_MSG_MORE)
-		sflags |= MSG_MORE;
-	n = send(c->fd, data, len, sflags);
-	if (n >= 0)
-		return n;
-	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
-		wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
-	else
+	if ((m = msg_new_wire(data, len)) == NULL ||
+	    outq_push(&c->out, m) == -1) {
+		msg_unref(m);
 		wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
-	return -1;
+		return -1;
+	}
+	msg_unref(m);
+	return (ssize_t)len;
 }
 
 void
@@ -282,9 +277,12 @@ static const struct wslay_event_callbacks ws_callbacks = {
 	.on_frame_recv_end_callback = ws_frame_end_cb,
 };
 
-int
-ws_open(struct conn *c)
+/* Only at rest (see ws_rest) may a conn be without one: a new one starts there. */
+static int
+ws_ctx(struct conn *c)
 {
+	if (c->ws != NULL)
+		return 0;
 	if (wslay_event_context_server_init(&c->ws, &ws_callbacks, c) != 0) {
 		c->ws = NULL;
 		return -1;
@@ -295,22 +293,38 @@ ws_open(struct conn *c)
 	return 0;
 }
 
+int
+ws_open(struct conn *c)
+{
+	return ws_ctx(c);
+}
+
 void
 ws_release(struct conn *c)
 {
-	struct cursor	*q, *next;
-
 	if (c->ws != NULL)
 		wslay_event_context_free(c->ws);
 	c->ws = NULL;
-	for (q = c->qhead; q != NULL; q = next) {
-		next = q->next;
-		msg_unref(q->m);
-		free(q);
-	}
-	c->qhead = c->qtail = NULL;
-	c->queued = 0;
+	outq_release(&c->out);
 	buf_release(&c->in);
+}
+
+void
+ws_rest(struct conn *c)
+{
+	if (c->state != CONN_OPEN)
+		return;
+	outq_trim(&c->out);
+	if (c->ws == NULL || !wsscan_at_rest(&c->scan) || c->holdlen > 0 ||
+	    c->hs != NULL || c->in.len > 0 || c->out.count > 0 ||
+	    wslay_event_want_write(c->ws) || !wslay_event_want_read(c->ws) ||
+	    wslay_event_get_close_sent(c->ws) ||
+	    wslay_event_get_close_received(c->ws))
+		return;
+	wslay_event_context_free(c->ws);
+	c->ws = NULL;
+	buf_release(&c->in);
+	c->srv->freed_since_trim++;
 }
 
 void
@@ -318,8 +332,12 @@ ws_input(struct conn *c)
 {
 	int	r;
 
-	if (c->ws == NULL)
+	if (c->state != CONN_OPEN && c->state != CONN_CLOSING)
 		return;
+	if (ws_ctx(c) == -1) {
+		conn_kill(c);
+		return;
+	}
 	c->rbudget = WS_READ_BUDGET;
 	r = wslay_event_recv(c->ws);
 	conn_after_input(c, r != 0);
@@ -328,88 +346,82 @@ ws_input(struct conn *c)
 int
 ws_output(struct conn *c)
 {
-	return wslay_event_send(c->ws) == 0 ? 0 : -1;
+	if (c->ws != NULL && wslay_event_send(c->ws) != 0)
+		return -1;
+	return outq_write(&c->out, c->fd);
 }
 
-static ssize_t
-ws_read_cursor_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len,
-    const union wslay_event_msg_source *source, int *eof, void *user)
+int
+ws_want_read(const struct conn *c)
 {
-	struct conn	*c = user;
-	struct cursor	*q = source->data;
-	size_t		 n = q->m->len - q->off;
+	return c->ws == NULL || wslay_event_want_read(c->ws);
+}
 
-	if (n > len)
-		n = len;
-	memcpy(buf, q->m->data + q->off, n);
-	q->off += n;
-	c->queued -= n;
-	if (q->off == q->m->len) {
-		*eof = 1;
-		/* wslay sends in queue order: q is the head. */
-		c->qhead = q->next;
-		if (c->qhead == NULL)
-			c->qtail = NULL;
-		msg_unref(q->m);
-		free(q);
-	}
-	return (ssize_t)n;
+int
+ws_want_write(const struct conn *c)
+{
+	return c->out.count > 0 || (c->ws != NULL &&
+	    wslay_event_want_write(c->ws));
+}
+
+int
+ws_close_received(const struct conn *c)
+{
+	return c->ws != NULL && wslay_event_get_close_received(c->ws);
 }
 
 void
 ws_send(struct conn *c, struct msg *m)
 {
-	struct wslay_event_fragmented_msg	 fm;
-	struct cursor				*q;
+	size_t	max = c->srv->cfg->max_queue;
 
 	if (m->len == 0)
 		return;
 	/* Judge the reader by what the kernel would not take, not by our burst. */
-	if (c->queued + m->len > c->srv->cfg->max_queue &&
-	    wslay_event_send(c->ws) != 0) {
+	if (c->out.bytes + m->framelen > max &&
+	    outq_write(&c->out, c->fd) == -1) {
 		conn_kill(c);
 		return;
 	}
-	if (c->queued + m->len > c->srv->cfg->max_queue) {
+	if (c->out.bytes + m->framelen > max) {
 		conn_close_now(c, 1008, "queue");
 		return;
 	}
-	if ((q = calloc(1, sizeof(*q))) == NULL) {
+	if (outq_push(&c->out, m) == -1) {
 		conn_close_async(c, 1011, "out of memory");
 		return;
 	}
-	q->m = msg_ref(m);
-	memset(&fm, 0, sizeof(fm));
-	fm.opcode = WSLAY_TEXT_FRAME;
-	fm.source.data = q;
-	fm.read_callback = ws_read_cursor_cb;
-	if (wslay_event_queue_fragmented_msg(c->ws, &fm) != 0) {
-		msg_unref(q->m);
-		free(q);
-		conn_close_async(c, 1011, "out of memory");
-		return;
-	}
-	if (c->qtail != NULL)
-		c->qtail->next = q;
-	else
-		c->qhead = q;
-	c->qtail = q;
-	c->queued += m->len;
 	conn_mark_dirty(c);
+}
+
+void
+ws_drop_queued(struct conn *c)
+{
+	outq_drop_unstarted(&c->out);
 }
 
 void
 ws_close(struct conn *c, uint16_t code, const char *reason)
 {
+	if (ws_ctx(c) == -1) {
+		conn_kill(c);
+		return;
+	}
 	wslay_event_queue_close(c->ws, code, (const uint8_t *)reason,
 	    strlen(reason));
 	conn_mark_dirty(c);
 }
 
+/* Our own frame: a ping needs no wslay context, so an idle conn stays without one. */
 void
 ws_ping(struct conn *c)
 {
-	struct wslay_event_msg	ping = { WSLAY_PING, NULL, 0 };
+	static const uint8_t	 ping[] = { 0x89, 0x00 };
+	struct msg		*m;
 
-	wslay_event_queue_msg(c->ws, &ping);
+	if ((m = msg_new_wire(ping, sizeof(ping))) == NULL)
+		return;
+	if (outq_push(&c->out, m) == 0)
+		conn_mark_dirty(c);
+	msg_unref(m);
 }

@@ -17,12 +17,18 @@ wsscan_header_done(struct wsscan *s)
 			len = len << 8 | s->hdr[i];
 	s->left = len;
 	s->in_payload = 1;
+	if ((s->hdr[0] & 0x08) == 0)	/* data: FIN ends the message */
+		s->in_msg = (s->hdr[0] & 0x80) == 0;
 }
 
+/* Back at a frame boundary; a fragmented message may still go on. */
 static void
 wsscan_reset(struct wsscan *s)
 {
+	int	in_msg = s->in_msg;
+
 	memset(s, 0, sizeof(*s));
+	s->in_msg = in_msg;
 }
 
 /* Inside a control frame that wslay would accept, not yet complete. */
@@ -66,4 +72,10 @@ wsscan_ready(struct wsscan *s, const uint8_t *p, size_t n)
 		return n;
 	wsscan_reset(s);	/* start is a frame boundary */
 	return start;
+}
+
+int
+wsscan_at_rest(const struct wsscan *s)
+{
+	return s->hlen == 0 && !s->in_payload && !s->in_msg;
 }

@@ -17,6 +17,7 @@ struct wsscan {
 	size_t		hlen, need;
 	uint64_t	left;		/* payload bytes of the current frame */
 	int		in_payload;
+	int		in_msg;		/* a fragmented data message goes on */
 };
 
 /*
@@ -25,5 +26,10 @@ struct wsscan {
  * frame starts (the caller keeps p[ret..n) and gives it again with more).
  */
 size_t	wsscan_ready(struct wsscan *, const uint8_t *p, size_t n);
+/*
+ * Everything scanned was whole frames and no message is half sent: a parser
+ * that consumed it all is back where it began.
+ */
+int	wsscan_at_rest(const struct wsscan *);
 
 #endif

@@ -362,7 +362,7 @@ check_server(void)
 		}
 		hs += c->hs_slot != 0;
 		counted += c->counted != 0;
-		if (c->queued > cfg.max_queue || c->in.len > cfg.max_message)
+		if (c->out.bytes > cfg.max_queue || c->in.len > cfg.max_message)
 			abort();
 	}
 	if (members != rooms_members(srv.rooms) ||

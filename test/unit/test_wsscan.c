@@ -90,6 +90,37 @@ START_TEST(test_long_data_frame)
 }
 END_TEST
 
+/* At rest only between frames and outside a fragmented message. */
+START_TEST(test_at_rest)
+{
+	/* "he" (FIN clear), a ping, "llo" as continuation with FIN. */
+	static const uint8_t first[] = { 0x01, 0x82, 0, 0, 0, 0, 'h', 'e' };
+	static const uint8_t last[] = { 0x80, 0x83, 0, 0, 0, 0, 'l', 'l', 'o' };
+	struct wsscan	s;
+	size_t		cut;
+
+	memset(&s, 0, sizeof(s));
+	ck_assert(wsscan_at_rest(&s));
+	for (cut = 1; cut < sizeof(text); cut++) {
+		memset(&s, 0, sizeof(s));
+		wsscan_ready(&s, text, cut);
+		ck_assert(!wsscan_at_rest(&s));
+		wsscan_ready(&s, text + cut, sizeof(text) - cut);
+		ck_assert(wsscan_at_rest(&s));
+	}
+	memset(&s, 0, sizeof(s));
+	wsscan_ready(&s, first, sizeof(first));
+	ck_assert(!wsscan_at_rest(&s));
+	wsscan_ready(&s, ping, sizeof(ping));
+	ck_assert(!wsscan_at_rest(&s));
+	wsscan_ready(&s, last, sizeof(last));
+	ck_assert(wsscan_at_rest(&s));
+	/* A held control frame is not at rest until it is given whole. */
+	ck_assert_uint_eq(wsscan_ready(&s, ping, 3), 0);
+	ck_assert(wsscan_at_rest(&s));
+}
+END_TEST
+
 Suite *
 suite(void)
 {
@@ -101,6 +132,7 @@ suite(void)
 	tcase_add_test(t, test_control_complete_goes);
 	tcase_add_test(t, test_oversize_control_not_held);
 	tcase_add_test(t, test_long_data_frame);
+	tcase_add_test(t, test_at_rest);
 	suite_add_tcase(s, t);
 	return s;
 }
