@@ -89,7 +89,7 @@
 #define HIST_US		100000		/* 1 us buckets below 100 ms */
 #define HIST_MS		100000		/* then 1 ms buckets below 100.1 s */
 #define TALLY_MAX	32
-#define SENDQ_MAX	(256 * 1024)	/* paced: bytes queued per sender */
+#define SENDQ_MAX	(256 * 1024)	/* bytes queued per sender, at most */
 
 enum mode { FANOUT, PACED, IDLE };
 
@@ -1495,7 +1495,11 @@ senders_flush(void)
 			conn_flush(B.senders[i].c);
 }
 
-/* Fanout: fills every sender's window. */
+/*
+ * Fanout: fills every sender's window, but never queues more than SENDQ_MAX
+ * bytes here: with a window larger than the relay takes (the overload run),
+ * the kernel's flow control is what paces the senders.
+ */
 static void
 fanout_fill(void)
 {
@@ -1505,7 +1509,8 @@ fanout_fill(void)
 
 	for (i = 0; i < B.nsenders; i++) {
 		s = &B.senders[i];
-		while (s->c->state == S_JOINED && s->seq - s->seen < w)
+		while (s->c->state == S_JOINED && s->seq - s->seen < w &&
+		    wslay_event_get_queued_msg_length(s->c->ctx) < SENDQ_MAX)
 			if (sender_send(i, now) != 0)
 				break;
 	}
