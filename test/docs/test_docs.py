@@ -1027,10 +1027,18 @@ def cmd_make_deps(_):
 	make("deps")
 
 
-def cmd_make_bench(_):
-	# Benchmarks take minutes and pass or fail nothing: only the target is
-	# checked here (make -n), the figures come from a run by hand.
-	make("-n", "bench")
+def cmd_make_bench(line):
+	# Benchmarks take minutes and pass or fail nothing: the target is checked
+	# with make -n and its C load generator and driver are built and asked for
+	# their usage, so neither rots; the figures come from a run by hand.
+	make("-n", *shlex.split(line)[1:])
+	make(MAKE_B + "/test/loadgen")
+	p = run([os.path.join(ROOT, MAKE_B, "test/loadgen"), "--help"], ok=False)
+	check(p.returncode == 0 and "--mode" in p.stdout + p.stderr,
+	    "loadgen --help printed %r" % (p.stdout + p.stderr)[:200])
+	p = run(["/usr/bin/python3", os.path.join(ROOT, "test/bench/bench.py"),
+	    "--help"])
+	check("--only" in p.stdout, "bench.py --help printed %r" % p.stdout[:200])
 
 
 def cmd_make_suite(_):
@@ -1059,8 +1067,10 @@ COMMANDS = [
 	(r"make check", cmd_make_check, "run by .ci/run"),
 	(r"make", cmd_make, "run"),
 	(r"make deps", cmd_make_deps, "run"),
-	(r"make bench", cmd_make_bench, "make -n bench (a benchmark passes or "
-	    "fails nothing; its figures come from a run by hand)"),
+	(r'make bench( BENCH_ARGS="[^"]*")?', cmd_make_bench, "make -n bench, "
+	    "and the load generator and driver built and run with --help (a "
+	    "benchmark passes or fails nothing; its figures come from a run by "
+	    "hand)"),
 	(r"make SUITE", cmd_make_suite, "what make check runs for each suite"),
 	(r"(sudo )?make install( PREFIX=/usr)?", None,
 	    "check 'install' / 'install-prefix' (with DESTDIR)"),
