@@ -240,6 +240,13 @@ conn_upgrade(struct conn *c, const struct hs_result *r)
 	}
 	/* The outq already puts a turn's frames in one write; Nagle would only wait. */
 	(void)setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	/*
+	 * A fixed size stops the kernel growing it to megabytes: a slow reader's
+	 * backlog then waits in the outq, where --max-queue judges it.
+	 */
+	if (c->srv->cfg->send_buffer > 0)
+		(void)setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF,
+		    &c->srv->cfg->send_buffer, sizeof(c->srv->cfg->send_buffer));
 	conn_release_hs_slot(c);
 	c->state = CONN_OPEN;
 	c->hsoff = r->consumed;

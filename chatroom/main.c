@@ -32,6 +32,8 @@ static struct limit limits[] = {
 	  "Largest handshake request; larger: 431"),
 	LIMIT("max-queue", "BYTES", 4096, 268435456, 262144,
 	  "Unsent bytes per connection; more: close 1008"),
+	LIMIT("send-buffer", "BYTES", 0, 67108864, 0,
+	  "Kernel send buffer per connection (SO_SNDBUF); 0: the kernel's"),
 	LIMIT("handshake-timeout", "SECONDS", 1, 3600, 10,
 	  "Time to complete the opening handshake"),
 	LIMIT("join-timeout", "SECONDS", 1, 3600, 30,
@@ -67,6 +69,7 @@ config_from_options(struct relay_config *cfg)
 	cfg->max_message = (size_t)limit_get(limits, "max-message");
 	cfg->max_header_bytes = (size_t)limit_get(limits, "max-header-bytes");
 	cfg->max_queue = (size_t)limit_get(limits, "max-queue");
+	cfg->send_buffer = (int)limit_get(limits, "send-buffer");
 	cfg->handshake_timeout_ms = limit_get(limits, "handshake-timeout") * 1000;
 	cfg->join_timeout_ms = limit_get(limits, "join-timeout") * 1000;
 	cfg->ping_interval_ms = limit_get(limits, "ping-interval") * 1000;

@@ -16,6 +16,7 @@ struct peers;
 struct relay_config {
 	size_t			max_conns, max_per_ip, max_handshakes;
 	size_t			max_message, max_header_bytes, max_queue;
+	int			send_buffer;	/* SO_SNDBUF */
 	int64_t			handshake_timeout_ms, join_timeout_ms;
 	int64_t			ping_interval_ms, pong_timeout_ms;
 	long			flood_rate, flood_burst;	/* msgs/s, msgs */

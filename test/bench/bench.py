@@ -156,9 +156,10 @@ class Daemon:
         self.err.close()
 
 
-def start_chatroom(tmpdir):
+def start_chatroom(tmpdir, extra=()):
     port = free_port()
-    d = Daemon("chatroom", [CHATROOM, "-c", str(port)] + CHATROOM_OPTS,
+    d = Daemon("chatroom", [CHATROOM, "-c", str(port)] + CHATROOM_OPTS +
+               list(extra),
                r"listening", tmpdir)
     d.port = port
     return d
@@ -542,30 +543,38 @@ def sc_http(ctx):
 def sc_overload(ctx):
     s = ctx.fanout_seconds
     sec = Section("overload: fanout100x10 with --window 100000 (senders "
-                  "unconstrained), sanctuary only, one run, %gs" % s)
-    d = start_chatroom(ctx.tmp)
+                  "unconstrained) and one member per room reading only 64 KiB/s "
+                  "(--slow 1); relay with --send-buffer 65536; sanctuary only, "
+                  "one run, %gs" % s)
+    # A fixed kernel buffer, so that a slow reader's backlog meets
+    # --max-queue within the run rather than hiding in MiBs of kernel memory.
+    d = start_chatroom(ctx.tmp, ["--send-buffer", "65536"])
     try:
         hwm0 = proc_kb(d.pid, "status", "VmHWM")
         res, why = loadgen(d.port, d.pid,
                            ["--mode", "fanout", "--rooms", 100, "--members", 10,
                             "--senders", 1, "--size", 64, "--window", 100000,
+                            "--slow", 1, "--slow-rate", 65536,
                             "--seconds", s], s + 90)
         alive = d.alive()
         hwm = proc_kb(d.pid, "status", "VmHWM") if alive else None
     finally:
         d.stop()
-    sec.notes.append("relay peak RSS (VmHWM): %s KiB at start, %s KiB after the run%s"
+    sec.notes.append("relay peak RSS (VmHWM): %s KiB at start, %s KiB after the run%s; "
+                     "the queue caps allow 1000 x --max-queue = %d KiB"
                      % (hwm0, hwm if hwm is not None else "?",
-                        "" if alive else " (the relay died)"))
+                        "" if alive else " (the relay died)", 1000 * 256))
     if res is None:
         sec.notes.append("run failed: %s" % why)
     else:
         sec.notes.append("measured %ss: deliveries/s %s, sent %s, deliveries %s, "
-                         "errors %s, closed %s, close codes %s"
+                         "errors %s, closed %s, close codes %s (of them the slow "
+                         "readers': %s)"
                          % (res.get("seconds"), fmt(res.get("deliveries_per_s")),
                             res.get("sent"),
                             res.get("deliveries"), res.get("errors"), res.get("closed"),
-                            res.get("close_codes") or "none"))
+                            res.get("close_codes") or "none",
+                            res.get("slow_close_codes") or "none"))
     return sec
 
 

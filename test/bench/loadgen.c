@@ -90,6 +90,9 @@
 #define HIST_MS		100000		/* then 1 ms buckets below 100.1 s */
 #define TALLY_MAX	32
 #define SENDQ_MAX	(256 * 1024)	/* bytes queued per sender, at most */
+#define SLOW_RCVBUF	4096		/* a slow reader's socket holds little */
+#define SLOW_TICK_NS	10000000ULL	/* slow readers' budget, every 10 ms */
+#define DRAIN_NS	(3 * NS)	/* after the run: slow readers catch up */
 
 enum mode { FANOUT, PACED, IDLE };
 
@@ -122,7 +125,8 @@ struct scan {
 struct conn {
 	int		 fd;
 	enum state	 state;
-	uint32_t	 events;	/* epoll interest registered, 0: none */
+	uint32_t	 events;	/* epoll interest */
+	int		 registered;	/* fd is in the epoll set */
 	size_t		 member;	/* 0 creates, M-1 watches */
 	int		 dirty;		/* messages queued, not flushed */
 	int		 lost;		/* a close frame came */
@@ -130,6 +134,8 @@ struct conn {
 	int		 rx_ctrl;	/* the frame being read is control */
 	int		 rx_fin;	/* ... and ends its message */
 	int		 rx_short;	/* a recv came short: socket drained */
+	int		 slow;		/* reads at most --slow-rate after setup */
+	size_t		 budget;	/* bytes it may still read this tick */
 	struct scan	 scan;
 	struct room	*room;		/* not owned */
 	wslay_event_context_ptr ctx;
@@ -161,7 +167,8 @@ struct mem {
 /* Numeric options: one table feeds parsing, bounds and --help. */
 enum {
 	O_PORT, O_PID, O_ROOMS, O_MEMBERS, O_CONNS, O_CONCURRENCY, O_SENDERS,
-	O_SIZE, O_SECONDS, O_WINDOW, O_RATE, O_SETTLE, O_TIMEOUT, O_NUM
+	O_SIZE, O_SECONDS, O_WINDOW, O_RATE, O_SETTLE, O_TIMEOUT, O_SLOW,
+	O_SLOW_RATE, O_NUM
 };
 
 struct opt {
@@ -198,6 +205,11 @@ static struct opt opts[O_NUM] = {
 	    "idle: seconds to wait before each reading", 0, 0 },
 	[O_TIMEOUT] = { "timeout", 1, 3600, 60, "T", "setup deadline, seconds",
 	    0, 0 },
+	[O_SLOW] = { "slow", 0, 1000000, 0, "K",
+	    "fanout, paced: members per room (before the watcher) that read "
+	    "slowly", 0, 0 },
+	[O_SLOW_RATE] = { "slow-rate", 1024, 1000000000, 65536, "BYTES",
+	    "a slow reader's bytes per second", 0, 0 },
 };
 
 static struct bench {
@@ -215,6 +227,10 @@ static struct bench {
 	size_t		 nrooms, members;
 	struct sender	*senders;
 	size_t		 nsenders;
+	struct conn	**slow;		/* not owned: the slow readers */
+	size_t		 nslow;
+	int		 throttling;	/* slow readers keep to their rate */
+	uint64_t	 slow_at;	/* last budget refill */
 	uint8_t		*msg;		/* "msg " BODY, reused for each send */
 	size_t		 msglen;
 
@@ -226,7 +242,8 @@ static struct bench {
 	uint64_t	 lat_max, lat_sum, lat_n;
 	uint64_t	*hist;
 	struct tally	 codes[TALLY_MAX], errs[TALLY_MAX];
-	size_t		 ncodes, nerrs;
+	struct tally	 slow_codes[TALLY_MAX];	/* of codes, the slow readers' */
+	size_t		 ncodes, nerrs, nslow_codes;
 	uint64_t	 t_setup, t_start, t_stop;
 	double		 relay_cpu0, relay_cpu1, gen_cpu0, gen_cpu1;
 } B;
@@ -381,9 +398,9 @@ opts_check(const char *mode)
 		B.members = (size_t)(opt(O_CONNS) / opt(O_ROOMS));
 	} else {
 		B.members = (size_t)opt(O_MEMBERS);
-		if (opt(O_SENDERS) > opt(O_MEMBERS) - 1)
-			fatal("--senders must be at most --members - 1: "
-			    "the last member watches");
+		if (opt(O_SENDERS) + opt(O_SLOW) > opt(O_MEMBERS) - 1)
+			fatal("--senders plus --slow must be at most --members "
+			    "- 1: the last member watches");
 		if (B.mode == PACED && !opts[O_RATE].set)
 			fatal("--mode paced needs --rate");
 		B.nsenders = B.nrooms * (size_t)opt(O_SENDERS);
@@ -647,6 +664,10 @@ report_counts(void)
 	json_s("close_codes", buf);
 	tally_format(buf, sizeof(buf), B.errs, B.nerrs);
 	json_s("error_codes", buf);
+	if (B.nslow > 0) {
+		tally_format(buf, sizeof(buf), B.slow_codes, B.nslow_codes);
+		json_s("slow_close_codes", buf);
+	}
 }
 
 static void
@@ -667,6 +688,10 @@ report_traffic(void)
 		    (double)opt(O_RATE) / (double)(B.members - 1));
 	}
 	json_u("conns", B.nconns);
+	if (B.nslow > 0) {
+		json_u("slow", (unsigned long long)opt(O_SLOW));
+		json_u("slow_rate", (unsigned long long)opt(O_SLOW_RATE));
+	}
 	json_f("setup_s", (double)(B.t_setup) / 1e9);
 	json_f("seconds", secs);
 	json_u("sent", B.sent);
@@ -816,15 +841,16 @@ conn_watch(struct conn *c, uint32_t events)
 {
 	struct epoll_event ev;
 
-	if (events == c->events)
+	if (events == c->events && c->registered)
 		return;
 	memset(&ev, 0, sizeof(ev));
 	ev.events = events;
 	ev.data.ptr = c;
-	if (epoll_ctl(B.ep, c->events ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, c->fd,
-	    &ev) == -1)
+	if (epoll_ctl(B.ep, c->registered ? EPOLL_CTL_MOD : EPOLL_CTL_ADD,
+	    c->fd, &ev) == -1)
 		fatal("epoll_ctl: %s", strerror(errno));
 	c->events = events;
+	c->registered = 1;
 }
 
 /* Frees what c holds; copes with any state. */
@@ -837,6 +863,7 @@ conn_release(struct conn *c)
 		close(c->fd);	/* also leaves the epoll set */
 	c->fd = -1;
 	c->events = 0;
+	c->registered = 0;
 	wslay_event_context_free(c->ctx);
 	c->ctx = NULL;
 	free(c->hs);
@@ -858,6 +885,8 @@ conn_lost(struct conn *c)
 		setup_fail(c, "closed by the relay (%s)", code);
 	B.closed++;
 	tally_add(B.codes, &B.ncodes, code);
+	if (c->slow)
+		tally_add(B.slow_codes, &B.nslow_codes, code);
 	conn_release(c);
 }
 
@@ -1140,10 +1169,21 @@ cb_recv(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, int flags,
 		wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
 		return -1;
 	}
+	if (c->slow && B.throttling) {
+		if (c->budget == 0) {	/* slow_tick() turns reading back on */
+			conn_watch(c, c->events & ~(uint32_t)EPOLLIN);
+			wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
+			return -1;
+		}
+		if (len > c->budget)
+			len = c->budget;
+	}
 	do
 		r = recv(c->fd, buf, len, 0);
 	while (r == -1 && errno == EINTR);
 	if (r > 0) {
+		if (c->slow && B.throttling)
+			c->budget -= (size_t)r;
 		B.now = now_ns();
 		c->rx_short = (size_t)r < len;
 		scan_bytes(&c->scan, buf, (size_t)r);
@@ -1274,6 +1314,12 @@ conn_connect(struct conn *c)
 	if (c->fd == -1)
 		setup_fail(c, "socket: %s", strerror(errno));
 	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (c->slow) {
+		int rcvbuf = SLOW_RCVBUF;
+
+		setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+		    sizeof(rcvbuf));
+	}
 	if (connect(c->fd, (const struct sockaddr *)&B.addr, B.addrlen) == -1 &&
 	    errno != EINPROGRESS)
 		setup_fail(c, "connect: %s", strerror(errno));
@@ -1544,6 +1590,54 @@ paced_fill(uint64_t t_begin, uint64_t *issued)
 	senders_flush();
 }
 
+/* Gives each slow reader its budget for the next tick and lets it read. */
+static void
+slow_tick(uint64_t now)
+{
+	size_t i, budget;
+	struct conn *c;
+
+	if (!B.throttling || now - B.slow_at < SLOW_TICK_NS)
+		return;
+	budget = (size_t)((double)opt(O_SLOW_RATE) *
+	    (double)(now - B.slow_at) / 1e9);
+	B.slow_at = now;
+	for (i = 0; i < B.nslow; i++) {
+		c = B.slow[i];
+		if (c->state != S_JOINED)
+			continue;
+		c->budget = budget;
+		c->rx_short = 0;
+		conn_watch(c, c->events | EPOLLIN);
+	}
+}
+
+/*
+ * After the run: slow readers read freely, so that the close a relay sent
+ * them (1008 for a reader it gave up on) is seen and counted.
+ */
+static void
+slow_drain(void)
+{
+	uint64_t end = now_ns() + DRAIN_NS;
+	size_t i, alive;
+
+	if (B.nslow == 0)
+		return;
+	B.throttling = 0;
+	for (;;) {
+		for (i = 0, alive = 0; i < B.nslow; i++)
+			if (B.slow[i]->state == S_JOINED) {
+				alive++;
+				conn_watch(B.slow[i],
+				    B.slow[i]->events | EPOLLIN);
+			}
+		if (alive == 0 || now_ns() >= end)
+			return;
+		loop_once(ms_until(end, 100));
+	}
+}
+
 static void
 measure_start(uint64_t now)
 {
@@ -1572,6 +1666,8 @@ traffic_run(void)
 	uint64_t t0 = t_begin + WARMUP_NS;
 	uint64_t t1 = t0 + (uint64_t)opt(O_SECONDS) * NS;
 
+	B.throttling = B.nslow > 0;
+	B.slow_at = t_begin;
 	for (;;) {
 		now = now_ns();
 		if (!B.measuring && now >= t0)
@@ -1580,13 +1676,16 @@ traffic_run(void)
 			measure_stop(now);
 			break;
 		}
+		slow_tick(now);
 		if (B.mode == FANOUT)
 			fanout_fill();
 		else
 			paced_fill(t_begin, &issued);
 		next = B.measuring ? t1 : t0;
-		loop_once(ms_until(next, B.mode == PACED ? 1 : 100));
+		loop_once(ms_until(next, B.mode == PACED ? 1 :
+		    B.throttling ? 10 : 100));
 	}
+	slow_drain();
 }
 
 /* Keeps the loop (and pong replies) going for seconds. */
@@ -1662,6 +1761,15 @@ bench_init(void)
 	}
 	for (i = 0; i < B.nsenders; i++)
 		B.senders[i].c = &B.rooms[i / per].first[i % per];
+	B.nslow = B.nrooms * (size_t)opt(O_SLOW);
+	if (B.nslow > 0 && (B.slow = calloc(B.nslow, sizeof(*B.slow))) == NULL)
+		fatal("out of memory");
+	for (i = 0; i < B.nslow; i++) {
+		size_t k = (size_t)opt(O_SLOW);
+
+		B.slow[i] = &B.rooms[i / k].first[B.members - 1 - k + i % k];
+		B.slow[i]->slow = 1;
+	}
 	B.msglen = 4 + (size_t)opt(O_SIZE);
 	if ((B.msg = malloc(B.msglen + PREFIX_MAX)) == NULL)
 		fatal("out of memory");
@@ -1682,6 +1790,7 @@ bench_free(void)
 	free(B.conns);
 	free(B.rooms);
 	free(B.senders);
+	free(B.slow);
 	free(B.hist);
 	free(B.msg);
 }

@@ -250,6 +250,48 @@ async def slow_reader_closed(ctx):
 
 
 @test()
+async def send_buffer_bounds_backlog(ctx):
+	"""With --send-buffer, a member that stops reading is closed once the
+	relay's queue and a small kernel buffer are full, not after megabytes,
+	and the 1008 "queue" close reaches it right behind what it left unread."""
+	d = ctx.daemon("--send-buffer", "8192", "--max-queue", "65536",
+	    "--flood-rate", "100000", "--flood-burst", "100000")
+	key = room_key()
+	s = await ctx.client("snd", d)
+	await s.send("create 1 %s snd everyone" % key)
+	await s.expect_welcome("everyone", "*", ["snd"])
+	n = await ctx.raw_ws("nrd", d, rcvbuf=4096)
+	await n.send("join 1 %s nrd" % key)
+	await n.expect_welcome("everyone", "*", ["snd", "nrd"])
+	await s.expect("joined nrd")
+	n.pause()
+	pad = "x" * 1017	# bodies of 1 KiB
+	# 64 KiB queued, 16 KiB of kernel send buffer, a few KiB at nrd and in
+	# flight: about 90 messages. Without the option Linux would take MiBs.
+	bound = 300
+	tS = asyncio.ensure_future(s.next(timeout=TEST_TIMEOUT))
+	sent = 0
+	while not tS.done():
+		check(sent < bound, "nrd not closed after %d KiB" % sent)
+		await s.send("msg %07d%s" % (sent, pad))
+		sent += 1
+		await asyncio.sleep(0)
+		if sent % 16 == 0:
+			await outcome([tS], 0.01)
+	eq(tS.result(), ("text", "left nrd"), "snd received")
+	n.resume()
+	got = 0
+	while True:
+		ev = await n.next(timeout=TIMEOUT)
+		if ev[0] != "text":
+			break
+		eq(ev[1], "msg snd %07d%s" % (got, pad), "nrd's message %d" % got)
+		got += 1
+	eq(ev[:3], ("close", 1008, "queue"), "nrd close")
+	check(got < sent, "nrd got %d of %d before its close" % (got, sent))
+
+
+@test()
 async def join_timeout(ctx):
 	d = ctx.daemon("--join-timeout", "1")
 	key, (a,), _ = await ctx.room("owner", ["ann"], d=d)
