@@ -1,9 +1,10 @@
 """test_input.py: malformed commands and frames. In every case another member
 of the same room keeps receiving everything afterwards."""
 
+import asyncio
 import struct
 
-from harness import eq, room_key, sync, test
+from harness import eq, frame, room_key, sync, test
 
 NONCANONICAL_KEY = "A" * 21 + "B"	# low 4 bits of the last char not zero
 
@@ -183,6 +184,35 @@ async def fragmented_message_with_ping(ctx):
 	await b.send_frame(0x0, b"ment", fin=True)
 	await o.expect("msg bad fragment")
 	await t.expect("msg bad fragment")
+	await sync(o, "obs", [t, b])
+
+
+@test()
+async def pauses_across_the_tick(ctx):
+	"""The relay gives an idle connection's WebSocket parser back on its
+	tick (every 250 ms) and starts a fresh one on the next byte. Pauses of
+	two ticks inside a fragmented message, inside a frame header and inside
+	a payload lose nothing, and an idle member still gets the next message."""
+	key, b, o, t = await bad_member(ctx)
+	await asyncio.sleep(0.6)
+	await b.send_frame(0x1, b"msg fr", fin=False)
+	await asyncio.sleep(0.6)
+	await b.send_frame(0x9, b"pp")
+	fin, op, p = await b.read_frame()
+	eq((fin, op, p), (True, 0xA, b"pp"), "pong between fragments")
+	await asyncio.sleep(0.6)
+	await b.send_frame(0x0, b"agment", fin=True)
+	await o.expect("msg bad fragment")
+	await t.expect("msg bad fragment")
+	whole = frame(0x1, b"msg split")
+	for cut in (1, 7):	# inside the header, then inside the payload
+		await asyncio.sleep(0.6)
+		await b.write(whole[:cut])
+		await asyncio.sleep(0.6)
+		await b.write(whole[cut:])
+		await o.expect("msg bad split")
+		await t.expect("msg bad split")
+	await asyncio.sleep(0.6)
 	await sync(o, "obs", [t, b])
 
 
