@@ -5,7 +5,7 @@
 LOADGEN      := $(B)/test/loadgen
 LOADGEN_LIBS := $(shell $(PKG_CONFIG) --libs libsodium nettle 2>/dev/null) -lwslay
 
-$(LOADGEN): $(B)/obj/test/bench/loadgen.o
+$(LOADGEN): $(B)/obj/test/bench/loadgen.o $(B)/obj/test/lib/wsclient.o
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LOADGEN_LIBS)
 

@@ -66,16 +66,13 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
-#include <nettle/base64.h>
-#include <nettle/sha1.h>
 #include <sodium.h>
 #include <wslay/wslay.h>
 
+#include "test/lib/wsclient.h"
+
 #define KEY_BYTES	16
 #define KEY_LEN		22		/* base64url, no padding */
-#define WSKEY_LEN	BASE64_ENCODE_RAW_LENGTH(16)
-#define ACCEPT_LEN	BASE64_ENCODE_RAW_LENGTH(SHA1_DIGEST_SIZE)
-#define WS_GUID		"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 #define HS_MAX		2048		/* request, then the 101 and more */
 #define OUT_MAX		16384		/* frames batched into one send() */
 #define HEAD_MAX	128		/* "msg " ALIAS " S1.2.3." fits */
@@ -142,7 +139,7 @@ struct conn {
 	char		*hs;		/* upgrade buffer; what follows the
 					   101 feeds wslay */
 	size_t		 hslen, hsoff;
-	char		 wskey[WSKEY_LEN + 1];
+	char		 wskey[WSCLIENT_KEY_LEN + 1];
 	uint8_t		*out;		/* wslay's frames, for one send() */
 	size_t		 outlen;
 	uint8_t		 head[HEAD_MAX];	/* the message's first bytes */
@@ -748,90 +745,15 @@ report_idle(const struct mem *before, const struct mem *joined,
 	json_end();
 }
 
-/* ---------- the opening handshake (as in sanctuary_client.c) ---------- */
-
-/* The value of header NAME in the header block HDRS (CRLF lines), or NULL. */
-static const char *
-header_find(size_t *vlen, const char *hdrs, const char *name)
-{
-	const char *line = hdrs, *eol, *v;
-	size_t nl = strlen(name);
-
-	for (; (eol = strstr(line, "\r\n")) != NULL && eol != line;
-	    line = eol + 2) {
-		if ((size_t)(eol - line) <= nl ||
-		    strncasecmp(line, name, nl) != 0 || line[nl] != ':')
-			continue;
-		v = line + nl + 1;
-		while (v < eol && (*v == ' ' || *v == '\t'))
-			v++;
-		*vlen = (size_t)(eol - v);
-		while (*vlen > 0 &&
-		    (v[*vlen - 1] == ' ' || v[*vlen - 1] == '\t'))
-			(*vlen)--;
-		return v;
-	}
-	return NULL;
-}
-
-/* 1 if the comma-separated list V (n bytes) has TOKEN, ignoring case. */
-static int
-list_has(const char *v, size_t n, const char *token)
-{
-	size_t tl = strlen(token), i = 0, s, e;
-
-	while (i < n) {
-		while (i < n && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
-			i++;
-		s = i;
-		while (i < n && v[i] != ',')
-			i++;
-		e = i;
-		while (e > s && (v[e - 1] == ' ' || v[e - 1] == '\t'))
-			e--;
-		if (e - s == tl && strncasecmp(v + s, token, tl) == 0)
-			return 1;
-	}
-	return 0;
-}
-
-/* base64(SHA-1(key || GUID)), RFC 6455 section 4.2.2. */
-static void
-ws_accept(char out[ACCEPT_LEN + 1], const char *key)
-{
-	struct sha1_ctx sha;
-	uint8_t digest[SHA1_DIGEST_SIZE];
-
-	sha1_init(&sha);
-	sha1_update(&sha, strlen(key), (const uint8_t *)key);
-	sha1_update(&sha, sizeof(WS_GUID) - 1, (const uint8_t *)WS_GUID);
-	sha1_digest(&sha, sizeof(digest), digest);
-	base64_encode_raw(out, sizeof(digest), digest);
-	out[ACCEPT_LEN] = '\0';
-}
+/* ---------- the opening handshake ---------- */
 
 /* Checks the response head in c->hs (NUL at its blank line); NULL if a 101. */
 static const char *
 upgrade_check(struct conn *c)
 {
-	char want[ACCEPT_LEN + 1];
-	const char *hdrs, *v;
-	size_t vlen;
-
 	if (strncmp(c->hs, "HTTP/1.1 101 ", 13) != 0)
 		return "upgrade refused";
-	hdrs = strstr(c->hs, "\r\n") + 2;
-	ws_accept(want, c->wskey);
-	if ((v = header_find(&vlen, hdrs, "Upgrade")) == NULL ||
-	    !list_has(v, vlen, "websocket"))
-		return "no Upgrade: websocket";
-	if ((v = header_find(&vlen, hdrs, "Connection")) == NULL ||
-	    !list_has(v, vlen, "upgrade"))
-		return "no Connection: upgrade";
-	if ((v = header_find(&vlen, hdrs, "Sec-WebSocket-Accept")) == NULL ||
-	    vlen != ACCEPT_LEN || memcmp(v, want, vlen) != 0)
-		return "wrong Sec-WebSocket-Accept";
-	return NULL;
+	return wsclient_check(strstr(c->hs, "\r\n") + 2, c->wskey);
 }
 
 /* ---------- connections ---------- */
@@ -1332,7 +1254,6 @@ conn_connect(struct conn *c)
 static void
 conn_connected(struct conn *c)
 {
-	uint8_t raw[16];
 	socklen_t len = sizeof(int);
 	int err = 0, n;
 	ssize_t r;
@@ -1340,9 +1261,7 @@ conn_connected(struct conn *c)
 	if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1 ||
 	    err != 0)
 		setup_fail(c, "connect: %s", strerror(err ? err : errno));
-	randombytes_buf(raw, sizeof(raw));
-	base64_encode_raw(c->wskey, sizeof(raw), raw);
-	c->wskey[WSKEY_LEN] = '\0';
+	wsclient_key(c->wskey);
 	if ((c->hs = malloc(HS_MAX)) == NULL)
 		fatal("out of memory");
 	n = snprintf(c->hs, HS_MAX,

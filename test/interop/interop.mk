@@ -6,7 +6,7 @@
 INTEROP_CLIENT := $(B)/test/sanctuary-client
 INTEROP_LIBS   := $(shell $(PKG_CONFIG) --libs libsodium nettle 2>/dev/null) -lwslay
 
-$(INTEROP_CLIENT): $(B)/obj/test/interop/sanctuary_client.o
+$(INTEROP_CLIENT): $(B)/obj/test/interop/sanctuary_client.o $(B)/obj/test/lib/wsclient.o
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(INTEROP_LIBS)
 

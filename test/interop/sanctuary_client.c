@@ -3,8 +3,8 @@
  * interoperability tests. It speaks the relay protocol and the browser's
  * end-to-end format "sanctuary/1" exactly as sanctuary(7) specifies them,
  * with libsodium for every cryptographic step, over a real WebSocket
- * client: our own HTTP upgrade (checked with nettle SHA-1 and base64) and
- * wslay's client context for the frames.
+ * client: our own HTTP upgrade (test/lib/wsclient.c, with nettle SHA-1 and
+ * base64) and wslay's client context for the frames.
  *
  * It shares no code with the relay on purpose: a test with it shows that
  * the documented protocol, not some common helper, is what both sides use.
@@ -65,10 +65,10 @@
 #include <sys/time.h>
 #include <sys/types.h>
 
-#include <nettle/base64.h>
-#include <nettle/sha1.h>
 #include <sodium.h>
 #include <wslay/wslay.h>
+
+#include "test/lib/wsclient.h"
 
 #define ROOMKEY_BYTES	16
 #define ROOMKEY_LEN	22
@@ -80,7 +80,6 @@
 #define LINE_MAX_BYTES	(4 * P0_MAX + 256)
 #define RESPONSE_MAX	8192
 #define MSG_MAX		(16 * 1024 * 1024)
-#define WS_GUID		"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 #define CONTEXT		"sanctuary/1"
 
 struct client {
@@ -629,63 +628,6 @@ net_connect(const struct url *u)
 	return fd;
 }
 
-/* The value of header NAME in the header block HDRS (CRLF lines), or NULL. */
-static const char *
-header_find(size_t *vlen, const char *hdrs, const char *name)
-{
-	const char *line = hdrs, *eol, *v;
-	size_t nl = strlen(name);
-
-	for (; (eol = strstr(line, "\r\n")) != NULL && eol != line; line = eol + 2) {
-		if ((size_t)(eol - line) <= nl || strncasecmp(line, name, nl) != 0 ||
-		    line[nl] != ':')
-			continue;
-		for (v = line + nl + 1; v < eol && (*v == ' ' || *v == '\t'); v++)
-			;
-		*vlen = (size_t)(eol - v);
-		while (*vlen > 0 && (v[*vlen - 1] == ' ' || v[*vlen - 1] == '\t'))
-			(*vlen)--;
-		return v;
-	}
-	return NULL;
-}
-
-/* 1 if the comma-separated list V (n bytes) has TOKEN, ignoring case. */
-static int
-list_has(const char *v, size_t n, const char *token)
-{
-	size_t tl = strlen(token), i = 0, s, e;
-
-	while (i < n) {
-		while (i < n && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
-			i++;
-		s = i;
-		while (i < n && v[i] != ',')
-			i++;
-		e = i;
-		while (e > s && (v[e - 1] == ' ' || v[e - 1] == '\t'))
-			e--;
-		if (e - s == tl && strncasecmp(v + s, token, tl) == 0)
-			return 1;
-	}
-	return 0;
-}
-
-/* base64(SHA-1(key || GUID)), RFC 6455 section 4.2.2. */
-static void
-ws_accept(char out[BASE64_ENCODE_RAW_LENGTH(SHA1_DIGEST_SIZE) + 1], const char *key)
-{
-	struct sha1_ctx sha;
-	uint8_t digest[SHA1_DIGEST_SIZE];
-
-	sha1_init(&sha);
-	sha1_update(&sha, strlen(key), (const uint8_t *)key);
-	sha1_update(&sha, sizeof(WS_GUID) - 1, (const uint8_t *)WS_GUID);
-	sha1_digest(&sha, sizeof(digest), digest);
-	base64_encode_raw(out, sizeof(digest), digest);
-	out[BASE64_ENCODE_RAW_LENGTH(SHA1_DIGEST_SIZE)] = '\0';
-}
-
 /* Reads the response head into c->pre; returns its length up to CRLFCRLF. */
 static size_t
 handshake_read(struct client *c)
@@ -713,16 +655,12 @@ handshake_read(struct client *c)
 static void
 handshake(struct client *c, const struct url *u)
 {
-	uint8_t raw[16];
-	char key[BASE64_ENCODE_RAW_LENGTH(16) + 1], want[BASE64_ENCODE_RAW_LENGTH(20) + 1];
-	char req[2048];
-	const char *hdrs, *v;
-	size_t headlen, vlen;
+	char key[WSCLIENT_KEY_LEN + 1], req[2048];
+	const char *why;
+	size_t headlen;
 	int n, status;
 
-	randombytes_buf(raw, sizeof(raw));
-	base64_encode_raw(key, sizeof(raw), raw);
-	key[BASE64_ENCODE_RAW_LENGTH(16)] = '\0';
+	wsclient_key(key);
 	n = snprintf(req, sizeof(req),
 	    "GET %s HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\n"
 	    "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
@@ -744,21 +682,8 @@ handshake(struct client *c, const struct url *u)
 		exit(1);
 	}
 	c->pre[headlen - 2] = '\0';	/* the block ends with one CRLF */
-	hdrs = strstr((char *)c->pre, "\r\n") + 2;
-	ws_accept(want, key);
-	if ((v = header_find(&vlen, hdrs, "Upgrade")) == NULL ||
-	    !list_has(v, vlen, "websocket"))
-		die("handshake: no Upgrade: websocket");
-	if ((v = header_find(&vlen, hdrs, "Connection")) == NULL ||
-	    !list_has(v, vlen, "upgrade"))
-		die("handshake: no Connection: upgrade");
-	if ((v = header_find(&vlen, hdrs, "Sec-WebSocket-Accept")) == NULL ||
-	    vlen != strlen(want) || memcmp(v, want, vlen) != 0)
-		die("handshake: wrong Sec-WebSocket-Accept");
-	/* We asked for neither: RFC 6455 4.1 says fail if the server picks one. */
-	if (header_find(&vlen, hdrs, "Sec-WebSocket-Extensions") != NULL ||
-	    header_find(&vlen, hdrs, "Sec-WebSocket-Protocol") != NULL)
-		die("handshake: unrequested extension or subprotocol");
+	if ((why = wsclient_check(strstr((char *)c->pre, "\r\n") + 2, key)) != NULL)
+		die("handshake: %s", why);
 	c->preoff = headlen;
 }
 
