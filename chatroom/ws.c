@@ -327,6 +327,21 @@ ws_rest(struct conn *c)
 	c->srv->freed_since_trim++;
 }
 
+/*
+ * wslay answers every ping with a pong: a peer that pings and never reads
+ * would make them pile up. They count against --max-queue like messages.
+ */
+static void
+ws_judge_pongs(struct conn *c)
+{
+	if (c->state != CONN_OPEN || !wslay_event_want_write(c->ws))
+		return;
+	if (ws_output(c) == -1)
+		conn_kill(c);
+	else if (c->out.bytes > c->srv->cfg->max_queue)
+		conn_close_now(c, 1008, "queue");
+}
+
 void
 ws_input(struct conn *c)
 {
@@ -340,7 +355,10 @@ ws_input(struct conn *c)
 	}
 	c->rbudget = WS_READ_BUDGET;
 	r = wslay_event_recv(c->ws);
-	conn_after_input(c, r != 0);
+	if (r == 0)
+		ws_judge_pongs(c);
+	if (c->state != CONN_DEAD)
+		conn_after_input(c, r != 0);
 }
 
 int

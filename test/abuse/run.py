@@ -4,7 +4,7 @@ run.py: abuse cases against the real daemons, on loopback only.
 
 Slowloris handshakes, the per-IP cap (IPv4 and IPv6), a message flood, a member
 that never reads, a burst of maximal messages, a client that never answers
-pings, 5,000 concurrent connections, 100,000 connect/disconnect cycles, and
+pings, a client that pings and never reads, 5,000 concurrent connections, 100,000 connect/disconnect cycles, and
 servchat holding 200 idle connections. Every loop is bounded in count and in
 time; every daemon is started here with its own options and ephemeral port,
 and stopped here (it must exit 0 having printed nothing after its banner).
@@ -637,6 +637,65 @@ def t_no_pong(ds, note):
 	b.close()
 	note("A closed 1008 \"timeout\" %.1fs after joining, after %d "
 	    "unanswered pings; B (answering) still served" % (elapsed, pings))
+
+
+# ================================================================ ping flood
+
+@test("a client that pings and never reads is closed at --max-queue")
+def t_ping_flood(ds, note):
+	Q, N = 128 * KIB, 100000
+	d = relay(ds, "v4", ["--max-queue", str(Q)])
+	base = d.rss_kib()
+	key = room_key()
+	t = d.client("T")
+	t.handshake()
+	t.join(key, "T", create=True)
+	# The pinger reads nothing, through a 4 KiB buffer and a small MSS, so
+	# that the kernel cannot take the pongs off the relay's hands.
+	p = d.client("P", rcvbuf=4096, mss=536)
+	p.handshake()
+	p.join(key, "P")
+	t.expect("joined P")
+	rss = RssSampler(d)
+	ping = frame(OP_PING, b"p" * 125)
+	sent = 0
+	try:
+		for sent in range(1, N + 1):	# 13 MB of pings, 1.3 GB of pongs
+			if not p.send(ping * 100, chop=0):
+				break
+		left = t.recv_text(10)
+	finally:
+		peak = rss.stop()
+	eq(left, "left P", "T's next message")
+	check(sent < N, "P sent all its pings: never closed")
+	# P reads at last: its pongs, then the close or, after the relay's
+	# grace for a closing peer, a reset.
+	pongs = 0
+	while True:
+		ev = p.event()
+		if ev[0] == "pong":
+			pongs += 1
+			continue
+		break
+	check(ev[0] in ("close", "reset", "eof"), "P: %s" % short(ev))
+	if ev[0] == "close":
+		eq(ev[1:], (1008, b"queue"), "P's close")
+	# One queue of max-queue, one read's worth of pongs in wslay, slack.
+	bound = base + (2 * Q + 2 * MIB) // KIB
+	check(peak <= bound, "relay VmRSS peaked at %d KiB; bound %d KiB" %
+	    (peak, bound))
+	t.send_text("msg still-here")
+	l = d.client("L")
+	l.handshake()
+	eq(l.join(key, "L"), ["T", "L"], "members")
+	t.expect("joined L")
+	l.send_text("msg hi")
+	t.expect("msg L hi")
+	for c in (t, p, l):
+		c.close()
+	note("P ended (%s) after %d00 pings; it read %d pongs first; VmRSS "
+	    "%d -> peak %d KiB (bound %d)" % (ev[0] if ev[0] != "close" else
+	    "close %d" % ev[1], sent, pongs, base, peak, bound))
 
 
 # ================================================================ 5,000 conns
