@@ -8,6 +8,7 @@
  *            [--pid PID] [--rooms R] [--members M] [--conns C]
  *            [--concurrency N] [--senders S] [--size BYTES] [--seconds T]
  *            [--window W] [--rate D] [--settle T] [--timeout T]
+ *            [--slow K] [--slow-rate BYTES]
  *
  * Setup, every mode: R rooms of M members on loopback. Member 0 of a room
  * creates it (mode everyone); once it is welcomed the others join. At most
@@ -21,6 +22,10 @@
  * paced	The senders together send D/(M-1) messages per second, evenly
  *		spread over senders and time, so that the relay delivers D per
  *		second; no window.
+ *		In both, K members of each room just before the watcher read at
+ *		most --slow-rate bytes per second through a 4 KiB receive
+ *		buffer; after the run they read freely for up to 3 s, so that
+ *		a close the relay sent them is seen (slow_close_codes).
  * idle		C connections in R rooms (C/R members each) sit joined; the
  *		relay's memory comes from /proc/PID/smaps_rollup before, once
  *		joined, and after every connection is closed.
