@@ -334,12 +334,16 @@ ws_rest(struct conn *c)
 static void
 ws_judge_pongs(struct conn *c)
 {
-	if (c->state != CONN_OPEN || !wslay_event_want_write(c->ws))
+	if (!wslay_event_want_write(c->ws))
 		return;
 	if (ws_output(c) == -1)
 		conn_kill(c);
-	else if (c->out.bytes > c->srv->cfg->max_queue)
+	else if (c->out.bytes <= c->srv->cfg->max_queue)
+		return;
+	else if (c->state == CONN_OPEN)
 		conn_close_now(c, 1008, "queue");
+	else
+		conn_kill(c);	/* closing already, and still not reading */
 }
 
 void
