@@ -4,7 +4,8 @@ run.py: abuse cases against the real daemons, on loopback only.
 
 Slowloris handshakes, the per-IP cap (IPv4 and IPv6), a message flood, a member
 that never reads, a burst of maximal messages, a client that never answers
-pings, a client that pings and never reads, 5,000 concurrent connections, 100,000 connect/disconnect cycles, and
+pings, a client that pings and never reads, per-IP caps over an IPv6 /64
+(addresses added to lo, as root), 5,000 concurrent connections, 100,000 connect/disconnect cycles, and
 servchat holding 200 idle connections. Every loop is bounded in count and in
 time; every daemon is started here with its own options and ephemeral port,
 and stopped here (it must exit 0 having printed nothing after its banner).
@@ -15,8 +16,10 @@ Usage: /usr/bin/python3 test/abuse/run.py [-k SUBSTRING-OF-NAME]
 
 import os
 import selectors
+import shutil
 import socket
 import struct
+import subprocess
 import sys
 import threading
 import time
@@ -284,6 +287,94 @@ def t_per_ip_v4(ds, note):
 @test("per-IP cap is exact over IPv6 (::1, its /64)")
 def t_per_ip_v6(ds, note):
 	per_ip(ds, note, "v6")
+
+
+# Two addresses in one /64 and one in the next, added to lo for the test:
+# on loopback alone only ::1 exists, which cannot show the /64 grouping.
+V6_SAME = ("fd53:5a6e:1:1::1", "fd53:5a6e:1:1::2")
+V6_OTHER = "fd53:5a6e:1:2::1"
+
+
+def lo_add(addrs):
+	"""Adds addrs to lo; raises Skip where that is not allowed (not root,
+	no iproute2, no CAP_NET_ADMIN). Returns those to remove."""
+	if os.geteuid() != 0 or shutil.which("ip") is None:
+		raise Skip("adding addresses to lo needs root and iproute2")
+	added = []
+	for a in addrs:
+		r = subprocess.run(["ip", "-6", "addr", "add", a + "/128", "dev",
+		    "lo", "nodad"], capture_output=True, text=True)
+		if r.returncode != 0:
+			lo_del(added)
+			raise Skip("ip addr add %s: %s" % (a, r.stderr.strip()))
+		added.append(a)
+	return added
+
+
+def lo_del(addrs):
+	for a in addrs:
+		subprocess.run(["ip", "-6", "addr", "del", a + "/128", "dev", "lo"],
+		    capture_output=True)
+
+
+def http_hold(d, src):
+	"""A keep-alive connection from src that got its answer and stays open."""
+	s = connect_raw(d, src=src)
+	s.sendall(b"GET /api/config HTTP/1.1\r\nHost: x\r\n\r\n")
+	head = b""
+	while b"\r\n\r\n" not in head:
+		b = s.recv(4096)
+		check(b, "servchat closed the connection from %s" % src)
+		head += b
+	check(head.startswith(b"HTTP/1.1 200 "), short(head))
+	return s
+
+
+def http_refused(d, src):
+	"""True if a connection from src is closed without an answer."""
+	s = connect_raw(d, src=src)
+	try:
+		s.sendall(b"GET /api/config HTTP/1.1\r\nHost: x\r\n\r\n")
+		return s.recv(4096) == b""
+	except (ConnectionResetError, BrokenPipeError):
+		return True
+	finally:
+		s.close()
+
+
+@test("per-IP caps count an IPv6 /64 as one address (chatroom, servchat)")
+def t_per_64(ds, note):
+	exe = binary("servchat")
+	if not os.access(exe, os.X_OK):
+		raise Skip("%s not built" % exe)
+	added = lo_add(V6_SAME + (V6_OTHER,))
+	try:
+		d = relay(ds, "v6", ["--max-per-ip", "2"])
+		a = [d.client("a%d" % i, src=V6_SAME[i]) for i in range(2)]
+		for c in a:
+			c.handshake()
+		over = d.client("a-over", src=V6_SAME[0])
+		over.handshake(expect=503)
+		over.close()
+		b = d.client("b", src=V6_OTHER)
+		b.handshake()
+		for c in a + [b]:
+			c.close()
+		h = ds.start(exe, "v6", ["-c", str(free_port("v6")),
+		    "--max-per-ip", "2"], portopt="-s", scheme="http://")
+		held = [http_hold(h, src) for src in V6_SAME]
+		check(http_refused(h, V6_SAME[1]), "servchat answered a third "
+		    "connection from the same /64")
+		page = http_get(h.host, h.port, "v6", src=V6_OTHER)
+		check(page.startswith(b"HTTP/1.1 200 "), "GET / from the next "
+		    "/64: %s" % short(page))
+		for s_ in held:
+			s_.close()
+	finally:
+		lo_del(added)
+	note("%s and %s (one /64) fill --max-per-ip 2 in both daemons: a third "
+	    "from that /64 is refused (503; closed unanswered), %s is served" %
+	    (V6_SAME[0], V6_SAME[1], V6_OTHER))
 
 
 # ================================================================ flood
