@@ -9,7 +9,19 @@ $(LOADGEN): $(B)/obj/test/bench/loadgen.o $(B)/obj/test/lib/wsclient.o
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LOADGEN_LIBS)
 
-bench: $(B)/chatroom $(B)/servchat $(LOADGEN)
+# The memory floor: an idle program, plain and linking libmicrohttpd.
+FLOOR        := $(B)/test/floor-libc $(B)/test/floor-mhd
+
+$(B)/test/floor-libc: test/bench/floor.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<
+
+$(B)/test/floor-mhd: test/bench/floor.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -DFLOOR_MHD $(ALL_LDFLAGS) -o $@ $< \
+	    $(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null)
+
+bench: $(B)/chatroom $(B)/servchat $(LOADGEN) $(FLOOR)
 	@sh mk/deps.sh bench
 	@cd test/bench/baseline && npm ci --ignore-scripts --no-audit --no-fund \
 	    --prefer-offline --loglevel=error >/dev/null

@@ -34,6 +34,9 @@ B = os.environ.get("B") or os.path.join(ROOT, "build")
 CHATROOM = os.path.join(B, "chatroom")
 SERVCHAT = os.path.join(B, "servchat")
 LOADGEN = os.path.join(B, "test", "loadgen")
+FLOORS = (("an idle C program", os.path.join(B, "test", "floor-libc")),
+          ("an idle C program linking libmicrohttpd",
+           os.path.join(B, "test", "floor-mhd")))
 BASEDIR = os.path.join(ROOT, "test", "bench", "baseline")
 RELAY_MJS = os.path.join(BASEDIR, "relay.mjs")
 
@@ -454,6 +457,11 @@ def sc_rest(ctx):
     s_pd = sec.row("servchat Private_Dirty", "KiB", None, baseline=False)
     t_rss = sec.row("both together Rss", "KiB", "lower")
     t_pd = sec.row("both together Private_Dirty", "KiB", "lower")
+    # What no code of ours goes below: the same measure of idle programs.
+    floors = [(sec.row("floor: %s, Rss" % what, "KiB", None, baseline=False),
+               sec.row("floor: %s, Private_Dirty" % what, "KiB", None,
+                       baseline=False), exe)
+              for what, exe in FLOORS if os.access(exe, os.X_OK)]
     for run in range(ctx.runs):
         log("rest: run %d/%d" % (run + 1, ctx.runs))
         ds = []
@@ -464,7 +472,15 @@ def sc_rest(ctx):
             ds.append(serv)
             node = start_node(ctx.tmp, ctx.page)
             ds.append(node)
+            fl = []
+            for _, _, exe in floors:
+                fl.append(Daemon(os.path.basename(exe), [exe], r"ready", ctx.tmp))
+                ds.append(fl[-1])
             time.sleep(ctx.rest_seconds)
+            for (r_row, p_row, _), f in zip(floors, fl):
+                r_row.vals["s"].append(proc_kb(f.pid, "smaps_rollup", "Rss"))
+                p_row.vals["s"].append(proc_kb(f.pid, "smaps_rollup",
+                                               "Private_Dirty"))
             cr, cp = (proc_kb(chat.pid, "smaps_rollup", f) for f in ("Rss", "Private_Dirty"))
             sr, sp = (proc_kb(serv.pid, "smaps_rollup", f) for f in ("Rss", "Private_Dirty"))
             nr, np_ = (proc_kb(node.pid, "smaps_rollup", f) for f in ("Rss", "Private_Dirty"))
