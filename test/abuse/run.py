@@ -506,6 +506,18 @@ def t_flood(ds, note):
 
 # ================================================================ slow reader
 
+def stalled_member(d, key, t, name):
+	"""Joins NAME to member T's room for a test in which it never reads: a
+	4 KiB receive buffer and a 536-byte MSS, so that the kernel (which
+	autotunes a loopback send buffer to megabytes for a 64 KiB MSS) cannot
+	hide such a peer from the relay."""
+	c = d.client(name, rcvbuf=4096, mss=536)
+	c.handshake()
+	c.join(key, name)
+	t.expect("joined %s" % name)
+	return c
+
+
 @test("a member that never reads is closed at --max-queue; others get all")
 def t_slow_reader(ds, note):
 	Q, M, NMSG, SIZE = 128 * KIB, 64 * KIB, 2000, 1024
@@ -516,13 +528,7 @@ def t_slow_reader(ds, note):
 	t = d.client("T")
 	t.handshake()
 	t.join(key, "T", create=True)
-	# The non-reader: a 4 KiB receive buffer and a 536-byte MSS, so that
-	# the kernel (which autotunes a loopback send buffer to megabytes for a
-	# 64 KiB MSS) cannot hide a never-reading peer from the relay.
-	n = d.client("N", rcvbuf=4096, mss=536)
-	n.handshake()
-	n.join(key, "N")
-	t.expect("joined N")
+	n = stalled_member(d, key, t, "N")
 	s = d.client("S")
 	s.handshake()
 	s.join(key, "S")
@@ -741,12 +747,7 @@ def t_ping_flood(ds, note):
 	t = d.client("T")
 	t.handshake()
 	t.join(key, "T", create=True)
-	# The pinger reads nothing, through a 4 KiB buffer and a small MSS, so
-	# that the kernel cannot take the pongs off the relay's hands.
-	p = d.client("P", rcvbuf=4096, mss=536)
-	p.handshake()
-	p.join(key, "P")
-	t.expect("joined P")
+	p = stalled_member(d, key, t, "P")	# it pings and reads nothing
 	rss = RssSampler(d)
 	ping = frame(OP_PING, b"p" * 125)
 	sent = 0
