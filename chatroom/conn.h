@@ -88,6 +88,7 @@ void		 conn_reject(struct conn *, const struct hs_result *);
 void		 conn_after_input(struct conn *, int failed);
 
 /* ws.c: the OPEN phase over wslay. */
+/* Makes sure the conn has a wslay context (it has none at rest). */
 int		 ws_open(struct conn *);
 void		 ws_release(struct conn *);
 /* At rest (whole frames read, nothing queued): gives back what an idle conn needs not hold. */

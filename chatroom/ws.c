@@ -278,8 +278,8 @@ static const struct wslay_event_callbacks ws_callbacks = {
 };
 
 /* Only at rest (see ws_rest) may a conn be without one: a new one starts there. */
-static int
-ws_ctx(struct conn *c)
+int
+ws_open(struct conn *c)
 {
 	if (c->ws != NULL)
 		return 0;
@@ -291,12 +291,6 @@ ws_ctx(struct conn *c)
 	/* Per frame only with no_buffering; the chunk callback checks the message. */
 	wslay_event_config_set_max_recv_msg_length(c->ws, c->srv->cfg->max_message);
 	return 0;
-}
-
-int
-ws_open(struct conn *c)
-{
-	return ws_ctx(c);
 }
 
 void
@@ -353,7 +347,7 @@ ws_input(struct conn *c)
 
 	if (c->state != CONN_OPEN && c->state != CONN_CLOSING)
 		return;
-	if (ws_ctx(c) == -1) {
+	if (ws_open(c) == -1) {
 		conn_kill(c);
 		return;
 	}
@@ -425,7 +419,7 @@ ws_drop_queued(struct conn *c)
 void
 ws_close(struct conn *c, uint16_t code, const char *reason)
 {
-	if (ws_ctx(c) == -1) {
+	if (ws_open(c) == -1) {
 		conn_kill(c);
 		return;
 	}
