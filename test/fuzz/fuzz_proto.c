@@ -14,6 +14,8 @@
 #include "chatroom/proto.h"
 #include "common/key.h"
 
+#include "ref.h"
+
 #define REF_MAXTOK	8
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
@@ -309,27 +311,6 @@ check_parse(const char *s, size_t len)
 		abort();
 }
 
-/* ASCII case-insensitive, bytewise otherwise. */
-static int
-ref_equal(const char *a, size_t an, const char *b, size_t bn)
-{
-	size_t	i;
-
-	if (an != bn)
-		return 0;
-	for (i = 0; i < an; i++) {
-		unsigned char x = a[i], y = b[i];
-
-		if (x >= 'A' && x <= 'Z')
-			x |= 0x20;
-		if (y >= 'A' && y <= 'Z')
-			y |= 0x20;
-		if (x != y)
-			return 0;
-	}
-	return 1;
-}
-
 static void
 check_validators(const char *s, size_t len)
 {
@@ -351,7 +332,7 @@ check_validators(const char *s, size_t len)
 	if (an > len - 1)
 		an = len - 1;
 	if (proto_alias_equal(s + 1, an, s + 1 + an, len - 1 - an) !=
-	    ref_equal(s + 1, an, s + 1 + an, len - 1 - an) ||
+	    ref_alias_equal(s + 1, an, s + 1 + an, len - 1 - an) ||
 	    proto_alias_equal(s + 1, an, s + 1 + an, len - 1 - an) !=
 	    proto_alias_equal(s + 1 + an, len - 1 - an, s + 1, an))
 		abort();

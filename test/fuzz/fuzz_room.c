@@ -34,6 +34,8 @@
 #include "chatroom/sink.h"
 #include "common/key.h"
 
+#include "ref.h"
+
 #define NCONNS		5
 #define MAX_OPS		256
 #define MAX_FRAME	1024
@@ -252,26 +254,6 @@ settle(struct room_table *tab)
 	}
 }
 
-static int
-ci_equal(const char *a, size_t an, const char *b, size_t bn)
-{
-	size_t	i;
-
-	if (an != bn)
-		return 0;
-	for (i = 0; i < an; i++) {
-		unsigned char x = a[i], y = b[i];
-
-		if (x >= 'A' && x <= 'Z')
-			x |= 0x20;
-		if (y >= 'A' && y <= 'Z')
-			y |= 0x20;
-		if (x != y)
-			return 0;
-	}
-	return 1;
-}
-
 /* One room, whole: list, count, aliases, tokens, moderator. */
 static size_t
 check_room(const struct room *room)
@@ -291,7 +273,7 @@ check_room(const struct room *room)
 		    !key_valid(m->token, KEY_LEN))
 			abort();
 		for (x = TAILQ_NEXT(m, entry); x != NULL; x = TAILQ_NEXT(x, entry))
-			if (ci_equal(m->alias, m->aliaslen, x->alias,
+			if (ref_alias_equal(m->alias, m->aliaslen, x->alias,
 			    x->aliaslen) || memcmp(m->token, x->token,
 			    KEY_LEN) == 0)
 				abort();
@@ -450,7 +432,7 @@ was_member(const struct before *b, const struct conn *c,
 
 	for (i = 0; i < nfakes; i++)
 		if (b->room[i] != NULL && b->room[i] == b->room[c - fakes] &&
-		    ci_equal(b->alias[i], strlen(b->alias[i]), alias->p,
+		    ref_alias_equal(b->alias[i], strlen(b->alias[i]), alias->p,
 		    alias->len))
 			return &fakes[i];
 	return NULL;
