@@ -7,57 +7,26 @@ for the real daemons on loopback with ephemeral ports, and small helpers.
 Every wait is bounded by a deadline. Run with /usr/bin/python3 only.
 """
 
-import base64
 import ctypes
-import hashlib
 import os
 import re
 import signal
 import socket
 import struct
 import subprocess
-import threading
+import sys
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))), "lib"))
+
+# room_key is not used here: the abuse suite takes it from wslib.
+from testlib import (LOOPBACK, Fail, Pipe, check, eq, free_port,  # noqa: E402
+    room_key, short, ws_accept, ws_key)
+
 TIMEOUT = 5.0		# bound of any single wait for a daemon
-WS_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
-LOOPBACK = {"v4": "127.0.0.1", "v6": "::1"}
 
 OP_CONT, OP_TEXT, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG = 0, 1, 2, 8, 9, 10
-
-
-class Fail(Exception):
-	"""A check failed."""
-
-
-def check(cond, what):
-	if not cond:
-		raise Fail(what)
-
-
-def short(v, n=120):
-	r = repr(v)
-	return r if len(r) <= n else r[:n] + "...(%d chars)" % len(r)
-
-
-def eq(got, want, what=""):
-	if got != want:
-		raise Fail("%sgot %s, want %s" % (what + ": " if what else "",
-		    short(got), short(want)))
-
-
-def room_key():
-	"""A fresh canonical room key: base64url of 16 random bytes, 22 chars."""
-	return base64.urlsafe_b64encode(os.urandom(16)).rstrip(b"=").decode()
-
-
-def ws_key():
-	return base64.b64encode(os.urandom(16)).decode()
-
-
-def ws_accept(key):
-	return base64.b64encode(hashlib.sha1(key.encode() + WS_GUID)
-	    .digest()).decode()
 
 
 def body(n, tag=""):
@@ -398,49 +367,6 @@ def _die_with_parent():
 		pass
 
 
-def free_port(fam):
-	af = socket.AF_INET if fam == "v4" else socket.AF_INET6
-	s = socket.socket(af, socket.SOCK_STREAM)
-	try:
-		s.bind((LOOPBACK[fam], 0))
-		return s.getsockname()[1]
-	finally:
-		s.close()
-
-
-class Pipe:
-	"""Drains a daemon's output pipe in a thread and keeps it all."""
-
-	def __init__(self, f):
-		self.data = b""
-		self.cond = threading.Condition()
-		self.eof = False
-		self.t = threading.Thread(target=self._run, args=(f,), daemon=True)
-		self.t.start()
-
-	def _run(self, f):
-		while True:
-			b = os.read(f.fileno(), 65536)
-			with self.cond:
-				if b:
-					self.data += b
-				else:
-					self.eof = True
-				self.cond.notify_all()
-			if not b:
-				return
-
-	def wait_lines(self, n, timeout):
-		end = time.monotonic() + timeout
-		with self.cond:
-			while self.data.count(b"\n") < n and not self.eof:
-				left = end - time.monotonic()
-				if left <= 0:
-					break
-				self.cond.wait(left)
-			return self.data
-
-
 class Daemon:
 	"""A chatroom (or servchat) on one loopback address, ephemeral port.
 	It must print exactly one banner line (with "ws://" or "http://")."""
@@ -512,8 +438,8 @@ class Daemon:
 		except subprocess.TimeoutExpired:
 			self.kill()
 			return "daemon did not exit within %gs of SIGTERM" % TIMEOUT
-		self.out.t.join(TIMEOUT)
-		self.err.t.join(TIMEOUT)
+		self.out.thread.join(TIMEOUT)
+		self.err.thread.join(TIMEOUT)
 		if rc != 0:
 			return "exit status %d after SIGTERM" % rc
 		if self.extra_output():

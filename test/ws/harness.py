@@ -12,8 +12,6 @@ Run with /usr/bin/python3 (Debian's modules); see run.py.
 """
 
 import asyncio
-import base64
-import hashlib
 import os
 import re
 import signal
@@ -21,18 +19,21 @@ import socket
 import struct
 import subprocess
 import sys
-import threading
 import time
 import traceback
 
 import websockets
 import websockets.exceptions
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))), "lib"))
+
+from testlib import (LOOPBACK, Fail, Pipe, check, eq, free_port,  # noqa: E402
+    room_key, short, ws_accept, ws_key)
+
 TIMEOUT = 5.0		# bound of any single wait for the daemon
 TEST_TIMEOUT = 120.0	# bound of a whole test
 FAMILIES = ("v4", "v6")
-LOOPBACK = {"v4": "127.0.0.1", "v6": "::1"}
-WS_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 # Options of the shared daemon: the defaults, except limits that would make
 # independent tests interfere with each other (all tests come from one IP and
@@ -40,31 +41,6 @@ WS_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 # daemon.
 SHARED_ARGS = ("--flood-rate", "1000", "--flood-burst", "1000",
     "--max-per-ip", "1000")
-
-
-class Fail(Exception):
-	"""A test assertion failed."""
-
-
-def check(cond, what):
-	if not cond:
-		raise Fail(what)
-
-
-def eq(got, want, what=""):
-	if got != want:
-		raise Fail("%sgot %s, want %s" % (what + ": " if what else "",
-		    short(got), short(want)))
-
-
-def short(v, n=160):
-	r = repr(v)
-	return r if len(r) <= n else r[:n] + "...(%d chars)" % len(r)
-
-
-def room_key():
-	"""A fresh canonical room key: base64url of 16 random bytes, 22 chars."""
-	return base64.urlsafe_b64encode(os.urandom(16)).rstrip(b"=").decode()
 
 
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{21}[AQgw]$")
@@ -75,64 +51,7 @@ def is_token(s):
 	return bool(TOKEN_RE.match(s))
 
 
-def ws_accept(key):
-	return base64.b64encode(hashlib.sha1(key.encode() + WS_GUID).digest()).decode()
-
-
-def ws_key():
-	return base64.b64encode(os.urandom(16)).decode()
-
-
 # ---------------------------------------------------------------- daemons
-
-def free_port(fam):
-	af = socket.AF_INET if fam == "v4" else socket.AF_INET6
-	s = socket.socket(af, socket.SOCK_STREAM)
-	try:
-		s.bind((LOOPBACK[fam], 0))
-		return s.getsockname()[1]
-	finally:
-		s.close()
-
-
-class Pipe:
-	"""Drains one of the daemon's output pipes in a thread (a chatty daemon
-	must not block on a full pipe) and keeps everything it printed."""
-
-	def __init__(self, f):
-		self.data = b""
-		self.cond = threading.Condition()
-		self.eof = False
-		self.thread = threading.Thread(target=self._run, args=(f,),
-		    daemon=True)
-		self.thread.start()
-
-	def _run(self, f):
-		while True:
-			b = os.read(f.fileno(), 65536)
-			with self.cond:
-				if not b:
-					self.eof = True
-				else:
-					self.data += b
-				self.cond.notify_all()
-			if not b:
-				return
-
-	def wait_line(self, timeout):
-		end = time.monotonic() + timeout
-		with self.cond:
-			while b"\n" not in self.data and not self.eof:
-				left = end - time.monotonic()
-				if left <= 0:
-					break
-				self.cond.wait(left)
-			return self.data
-
-	def wait_eof(self, timeout):
-		self.thread.join(timeout)
-		return self.data
-
 
 class Daemon:
 	"""One chatroom process listening on the loopback address of fam."""
@@ -160,7 +79,7 @@ class Daemon:
 			    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 			self.out = Pipe(self.proc.stdout)
 			self.err = Pipe(self.proc.stderr)
-			data = self.out.wait_line(TIMEOUT)
+			data = self.out.wait_lines(1, TIMEOUT)
 			line = data.split(b"\n")[0].decode(errors="replace")
 			# The wording is free; the line names the program and
 			# ends with the exact URL of the listener.
