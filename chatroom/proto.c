@@ -199,8 +199,9 @@ proto_alias_equal(const char *a, size_t alen, const char *b, size_t blen)
 	return 1;
 }
 
+/* VERSION KEY ALIAS, which create and join begin with. */
 static int
-parse_create(struct proto_req *req, const struct proto_str *f)
+parse_entry(struct proto_req *req, const struct proto_str *f)
 {
 	if (!str_is(&f[0], PROTO_VERSION))
 		return PROTO_EVERSION;
@@ -208,30 +209,36 @@ parse_create(struct proto_req *req, const struct proto_str *f)
 		return PROTO_EBADKEY;
 	if (!proto_alias_valid(f[2].p, f[2].len))
 		return PROTO_EBADALIAS;
-	if (str_is(&f[3], "owner"))
-		req->mode = PROTO_OWNER;
-	else if (str_is(&f[3], "everyone"))
-		req->mode = PROTO_EVERYONE;
-	else
-		return PROTO_EBADMODE;
 	req->key = f[1];
 	req->alias = f[2];
 	return 0;
 }
 
 static int
+parse_create(struct proto_req *req, const struct proto_str *f)
+{
+	int	rc;
+
+	if ((rc = parse_entry(req, f)) != 0)
+		return rc;
+	if (str_is(&f[3], "owner"))
+		req->mode = PROTO_OWNER;
+	else if (str_is(&f[3], "everyone"))
+		req->mode = PROTO_EVERYONE;
+	else
+		return PROTO_EBADMODE;
+	return 0;
+}
+
+static int
 parse_join(struct proto_req *req, const struct proto_str *f)
 {
-	if (!str_is(&f[0], PROTO_VERSION))
-		return PROTO_EVERSION;
-	if (!key_valid(f[1].p, f[1].len))
-		return PROTO_EBADKEY;
-	if (!proto_alias_valid(f[2].p, f[2].len))
-		return PROTO_EBADALIAS;
+	int	rc;
+
+	if ((rc = parse_entry(req, f)) != 0)
+		return rc;
 	if (f[3].len > 0 && !key_valid(f[3].p, f[3].len))
 		return PROTO_EBADTOKEN;
-	req->key = f[1];
-	req->alias = f[2];
 	req->token = f[3];
 	return 0;
 }
