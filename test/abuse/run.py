@@ -289,6 +289,13 @@ def t_per_ip_v6(ds, note):
 	per_ip(ds, note, "v6")
 
 
+def servchat_binary():
+	exe = binary("servchat")
+	if not os.access(exe, os.X_OK):
+		raise Skip("%s not built" % exe)
+	return exe
+
+
 # Two addresses in one /64 and one in the next, added to lo for the test:
 # on loopback alone only ::1 exists, which cannot show the /64 grouping.
 V6_SAME = ("fd53:5a6e:1:1::1", "fd53:5a6e:1:1::2")
@@ -344,9 +351,7 @@ def http_refused(d, src):
 
 @test("per-IP caps count an IPv6 /64 as one address (chatroom, servchat)")
 def t_per_64(ds, note):
-	exe = binary("servchat")
-	if not os.access(exe, os.X_OK):
-		raise Skip("%s not built" % exe)
+	exe = servchat_binary()
 	added = lo_add(V6_SAME + (V6_OTHER,))
 	try:
 		d = relay(ds, "v6", ["--max-per-ip", "2"])
@@ -983,9 +988,7 @@ def http_get(host, port, fam, src=None, path="/"):
 
 @test("servchat: 200 idle connections dropped after --http-timeout, / served")
 def t_servchat_idle(ds, note):
-	exe = binary("servchat")
-	if not os.access(exe, os.X_OK):
-		raise Skip("%s not built" % exe)
+	exe = servchat_binary()
 	HT, N = 3, 200
 	d = ds.start(exe, "v4", ["-c", str(free_port("v4")), "--http-timeout",
 	    str(HT), "--max-per-ip", str(N + 16), "--max-conns", str(N + 56)],
