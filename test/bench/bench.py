@@ -34,9 +34,9 @@ B = os.environ.get("B") or os.path.join(ROOT, "build")
 CHATROOM = os.path.join(B, "chatroom")
 SERVCHAT = os.path.join(B, "servchat")
 LOADGEN = os.path.join(B, "test", "loadgen")
-FLOORS = (("an idle C program", os.path.join(B, "test", "floor-libc")),
-          ("an idle C program linking libmicrohttpd",
-           os.path.join(B, "test", "floor-mhd")))
+# Idle C programs (test/bench/floor.c): plain, and linking libmicrohttpd.
+FLOORS = (("idle C", os.path.join(B, "test", "floor-libc")),
+          ("C+libmicrohttpd", os.path.join(B, "test", "floor-mhd")))
 BASEDIR = os.path.join(ROOT, "test", "bench", "baseline")
 RELAY_MJS = os.path.join(BASEDIR, "relay.mjs")
 
@@ -458,8 +458,8 @@ def sc_rest(ctx):
     t_rss = sec.row("both together Rss", "KiB", "lower")
     t_pd = sec.row("both together Private_Dirty", "KiB", "lower")
     # What no code of ours goes below: the same measure of idle programs.
-    floors = [(sec.row("floor: %s, Rss" % what, "KiB", None, baseline=False),
-               sec.row("floor: %s, Private_Dirty" % what, "KiB", None,
+    floors = [(sec.row("floor (%s) Rss" % what, "KiB", None, baseline=False),
+               sec.row("floor (%s) Private_Dirty" % what, "KiB", None,
                        baseline=False), exe)
               for what, exe in FLOORS if os.access(exe, os.X_OK)]
     for run in range(ctx.runs):
