@@ -306,14 +306,13 @@ ws_release(struct conn *c)
 void
 ws_rest(struct conn *c)
 {
+	/* Only OPEN: a close sent or received makes a conn CLOSING at once. */
 	if (c->state != CONN_OPEN)
 		return;
 	outq_trim(&c->out);
 	if (c->ws == NULL || !wsscan_at_rest(&c->scan) || c->holdlen > 0 ||
 	    c->hs != NULL || c->in.len > 0 || c->out.count > 0 ||
-	    wslay_event_want_write(c->ws) || !wslay_event_want_read(c->ws) ||
-	    wslay_event_get_close_sent(c->ws) ||
-	    wslay_event_get_close_received(c->ws))
+	    wslay_event_want_write(c->ws))
 		return;
 	wslay_event_context_free(c->ws);
 	c->ws = NULL;
@@ -322,8 +321,35 @@ ws_rest(struct conn *c)
 }
 
 /*
+ * 0 if extra more bytes fit in --max-queue. The reader is judged by what the
+ * kernel would not take, not by our burst, so the queue is written first.
+ * Otherwise -1: the conn is closed 1008, or dropped if it is closing already
+ * and still not reading, or its socket is dead.
+ */
+static int
+ws_queue_room(struct conn *c, size_t extra)
+{
+	size_t	max = c->srv->cfg->max_queue;
+
+	if (c->out.bytes + extra <= max)
+		return 0;
+	/* Not ws_output(): this may run inside wslay_event_recv() on c. */
+	if (outq_write(&c->out, c->fd) == -1) {
+		conn_kill(c);
+		return -1;
+	}
+	if (c->out.bytes + extra <= max)
+		return 0;
+	if (c->state == CONN_OPEN)
+		conn_close_now(c, 1008, "queue");
+	else
+		conn_kill(c);
+	return -1;
+}
+
+/*
  * wslay answers every ping with a pong: a peer that pings and never reads
- * would make them pile up. They count against --max-queue like messages.
+ * would make them pile up. Moved to the outq, they count like messages.
  */
 static void
 ws_judge_pongs(struct conn *c)
@@ -332,12 +358,8 @@ ws_judge_pongs(struct conn *c)
 		return;
 	if (ws_output(c) == -1)
 		conn_kill(c);
-	else if (c->out.bytes <= c->srv->cfg->max_queue)
-		return;
-	else if (c->state == CONN_OPEN)
-		conn_close_now(c, 1008, "queue");
 	else
-		conn_kill(c);	/* closing already, and still not reading */
+		(void)ws_queue_room(c, 0);
 }
 
 void
@@ -389,20 +411,8 @@ ws_close_received(const struct conn *c)
 void
 ws_send(struct conn *c, struct msg *m)
 {
-	size_t	max = c->srv->cfg->max_queue;
-
-	if (m->len == 0)
+	if (m->len == 0 || ws_queue_room(c, m->framelen) == -1)
 		return;
-	/* Judge the reader by what the kernel would not take, not by our burst. */
-	if (c->out.bytes + m->framelen > max &&
-	    outq_write(&c->out, c->fd) == -1) {
-		conn_kill(c);
-		return;
-	}
-	if (c->out.bytes + m->framelen > max) {
-		conn_close_now(c, 1008, "queue");
-		return;
-	}
 	if (outq_push(&c->out, m) == -1) {
 		conn_close_async(c, 1011, "out of memory");
 		return;

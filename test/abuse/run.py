@@ -339,14 +339,10 @@ def http_hold(d, src):
 
 def http_refused(d, src):
 	"""True if a connection from src is closed without an answer."""
-	s = connect_raw(d, src=src)
 	try:
-		s.sendall(b"GET /api/config HTTP/1.1\r\nHost: x\r\n\r\n")
-		return s.recv(4096) == b""
+		return http_get(d.host, d.port, d.fam, src=src) == b""
 	except (ConnectionResetError, BrokenPipeError):
 		return True
-	finally:
-		s.close()
 
 
 @test("per-IP caps count an IPv6 /64 as one address (chatroom, servchat)")
