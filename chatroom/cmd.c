@@ -53,7 +53,7 @@ cmd_error(struct cmd_ctx *c, int err)
 	struct proto_str	 parts[2] = { S("error") };
 
 	if ((name = proto_error_name(err)) == NULL) {
-		conn_close_async(c->conn, CLOSE_INTERNAL, "out of memory");
+		conn_close_async(c->conn, CLOSE_INTERNAL);
 		return;
 	}
 	parts[1] = (struct proto_str){ name, strlen(name) };
@@ -113,7 +113,7 @@ static void
 cmd_resume(struct cmd_ctx *c, struct member *m)
 {
 	conn_set_member(m->conn, NULL);
-	conn_close_async(m->conn, CLOSE_REPLACED, "replaced");
+	conn_close_async(m->conn, CLOSE_REPLACED);
 	m->conn = c->conn;
 	key_new(m->token);
 	conn_set_member(c->conn, m);
@@ -227,7 +227,7 @@ cmd_kick(struct cmd_ctx *c)
 	room_send(t->room, NULL, room_msg(parts, 3));
 	conn = t->conn;
 	room_leave(c->tab, t, 0, NULL);
-	conn_close_async(conn, CLOSE_KICKED, "kicked");
+	conn_close_async(conn, CLOSE_KICKED);
 }
 
 static void
@@ -247,7 +247,7 @@ cmd_stop(struct cmd_ctx *c)
 		TAILQ_FOREACH(m, &room->members, entry)
 			conn_send(m->conn, msg);
 	msg_unref(msg);
-	room_wipe(c->tab, room, CLOSE_STOPPED, "stopped");
+	room_wipe(c->tab, room, CLOSE_STOPPED);
 }
 
 static void
@@ -257,5 +257,5 @@ cmd_exit(struct cmd_ctx *c)
 
 	room_leave(c->tab, c->member, 1, c->req->body.len > 0 ?
 	    &c->req->body : NULL);
-	conn_close_async(conn, CLOSE_BYE, "bye");
+	conn_close_async(conn, CLOSE_BYE);
 }

@@ -20,14 +20,6 @@ struct msg;
 /* Returned with the negative enum proto_error codes: out of memory. */
 #define ROOM_ENOMEM	(-128)
 
-/* Close reasons the room logic sends (PROTOCOL.md, close codes). */
-#define CLOSE_BYE	1000
-#define CLOSE_SHUTDOWN	1001
-#define CLOSE_INTERNAL	1011
-#define CLOSE_KICKED	4001
-#define CLOSE_STOPPED	4002
-#define CLOSE_REPLACED	4004
-
 struct member {
 	TAILQ_ENTRY(member)	 entry;		/* in join order */
 	struct room		*room;		/* not owned */
@@ -78,11 +70,9 @@ void		 room_leave(struct room_table *, struct member *m, int announce,
 		    const struct proto_str *farewell);
 /*
  * Unlinks every member (conn_set_member(conn, NULL)), then closes its conn
- * with code and reason (a string literal: conn.c keeps the pointer); frees the
- * room.
+ * with why; frees the room.
  */
-void		 room_wipe(struct room_table *, struct room *, uint16_t code,
-		    const char *reason);
+void		 room_wipe(struct room_table *, struct room *, enum proto_close);
 
 /*
  * Frames. room_msg joins n parts with single spaces; room_welcome builds the

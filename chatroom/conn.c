@@ -159,9 +159,9 @@ conn_flush(struct conn *c)
 		conn_kill(c);
 		return;
 	}
-	if (c->close_code != 0 && c->out.count == 0) {
-		ws_close(c, c->close_code, c->close_reason);
-		c->close_code = 0;
+	if (c->close_why != CLOSE_NONE && c->out.count == 0) {
+		ws_close(c, c->close_why);
+		c->close_why = CLOSE_NONE;
 		if (c->state == CONN_DEAD)
 			return;
 		if (ws_output(c) == -1) {
@@ -378,9 +378,9 @@ conn_tick(struct conn *c, int64_t now)
 		return;
 	ws_rest(c);
 	if (c->member == NULL && now - c->opened_at >= cfg->join_timeout_ms)
-		conn_close_async(c, 4003, "join timeout");
+		conn_close_async(c, CLOSE_JOIN_TIMEOUT);
 	else if (now - c->last_pong >= cfg->pong_timeout_ms)
-		conn_close_now(c, 1008, "timeout");
+		conn_close_now(c, CLOSE_TIMEOUT);
 	else if (now >= c->next_ping) {
 		ws_ping(c);
 		c->next_ping = now + cfg->ping_interval_ms;
@@ -402,23 +402,22 @@ conn_send(struct conn *c, struct msg *m)
  * until what was said before it is out.
  */
 void
-conn_close_async(struct conn *c, uint16_t code, const char *reason)
+conn_close_async(struct conn *c, enum proto_close why)
 {
 	if (c->state != CONN_OPEN)
 		return;
-	c->close_code = code;
-	c->close_reason = reason;
+	c->close_why = why;
 	conn_closing(c);
 }
 
 /* For a peer that does not read (slow reader, no pong): at once. */
 void
-conn_close_now(struct conn *c, uint16_t code, const char *reason)
+conn_close_now(struct conn *c, enum proto_close why)
 {
 	if (c->state != CONN_OPEN)
 		return;
 	ws_drop_queued(c);
-	ws_close(c, code, reason);
+	ws_close(c, why);
 	conn_closing(c);
 }
 

@@ -16,6 +16,7 @@
 #include "common/buf.h"
 #include "handshake.h"
 #include "outq.h"
+#include "proto.h"
 #include "loop.h"
 #include "sink.h"
 #include "wsscan.h"
@@ -58,8 +59,7 @@ struct conn {
 	long			 tokens;	/* flood bucket, in 1/1000 msg */
 	long			 strikes;
 	int			 throttled;
-	uint16_t		 close_code;	/* to send once the queue is out */
-	const char		*close_reason;	/* static string */
+	enum proto_close	 close_why;	/* to send once the queue is out */
 	int64_t			 tokens_at, opened_at, next_ping, last_pong;
 
 	int			 on_dirty, on_dropped;
@@ -76,7 +76,7 @@ void		 conn_kill(struct conn *);
 /* Sends FIN and reads until the peer closes (or a deadline), then dies. */
 void		 conn_linger(struct conn *);
 /* As conn_close_async, but the close frame overtakes queued messages. */
-void		 conn_close_now(struct conn *, uint16_t code, const char *reason);
+void		 conn_close_now(struct conn *, enum proto_close);
 /* Writes what is queued and sets epoll interest from what ws.c wants. */
 void		 conn_flush(struct conn *);
 void		 conn_mark_dirty(struct conn *);
@@ -104,7 +104,7 @@ void		 ws_drop_queued(struct conn *);
 void		 ws_refill(struct conn *, int64_t now);
 /* Reading is paused by the flood bucket (only while OPEN). */
 int		 ws_throttled(const struct conn *);
-void		 ws_close(struct conn *, uint16_t code, const char *reason);
+void		 ws_close(struct conn *, enum proto_close);
 void		 ws_send(struct conn *, struct msg *);
 void		 ws_ping(struct conn *);
 

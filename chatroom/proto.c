@@ -61,6 +61,43 @@ proto_error_name(int err)
 	return error_names[-err];
 }
 
+struct close_entry {
+	unsigned	 code;
+	const char	*reason;
+};
+
+static const struct close_entry closes[PROTO_NCLOSES] = {
+	[CLOSE_NONE] =		{ 0, "" },
+	[CLOSE_BYE] =		{ 1000, "bye" },
+	[CLOSE_SHUTDOWN] =	{ 1001, "shutdown" },
+	[CLOSE_TEXT_ONLY] =	{ 1003, "text only" },
+	[CLOSE_FLOOD] =		{ 1008, "flood" },
+	[CLOSE_QUEUE] =		{ 1008, "queue" },
+	[CLOSE_TIMEOUT] =	{ 1008, "timeout" },
+	[CLOSE_TOO_BIG] =	{ 1009, "too big" },
+	[CLOSE_INTERNAL] =	{ 1011, "out of memory" },
+	[CLOSE_KICKED] =	{ 4001, "kicked" },
+	[CLOSE_STOPPED] =	{ 4002, "stopped" },
+	[CLOSE_JOIN_TIMEOUT] =	{ 4003, "join timeout" },
+	[CLOSE_REPLACED] =	{ 4004, "replaced" },
+};
+
+unsigned
+proto_close_code(enum proto_close why)
+{
+	if ((unsigned)why >= PROTO_NCLOSES)
+		return 0;
+	return closes[why].code;
+}
+
+const char *
+proto_close_reason(enum proto_close why)
+{
+	if ((unsigned)why >= PROTO_NCLOSES)
+		return "";
+	return closes[why].reason;
+}
+
 const char *
 proto_cmd_name(enum proto_cmd cmd)
 {

@@ -1,5 +1,5 @@
 /*
- * proto.h: the client side of the relay protocol (PROTOCOL.md, version 1) as pure
+ * proto.h: the client side of the relay protocol (man/sanctuary.7, version 1) as pure
  * functions over bytes. proto.c allocates nothing, calls no library and touches
  * no global state, so a fuzzer links it alone. Parsed fields point into the frame.
  */
@@ -55,6 +55,28 @@ enum proto_error {
 	PROTO_EFLOOD = -18
 };
 
+/*
+ * Every close the relay sends, by name. proto.c's table gives each its wire
+ * code and reason (man/sanctuary.7, Close codes); no other file spells a code.
+ * CLOSE_NONE means no close is pending.
+ */
+enum proto_close {
+	CLOSE_NONE,
+	CLOSE_BYE,		/* 1000 bye: exit */
+	CLOSE_SHUTDOWN,		/* 1001 shutdown: the relay stops */
+	CLOSE_TEXT_ONLY,	/* 1003 text only: a binary message */
+	CLOSE_FLOOD,		/* 1008 flood: over the rate limit */
+	CLOSE_QUEUE,		/* 1008 queue: over --max-queue */
+	CLOSE_TIMEOUT,		/* 1008 timeout: no pong */
+	CLOSE_TOO_BIG,		/* 1009 too big: over --max-message */
+	CLOSE_INTERNAL,		/* 1011 out of memory */
+	CLOSE_KICKED,		/* 4001 kicked */
+	CLOSE_STOPPED,		/* 4002 stopped */
+	CLOSE_JOIN_TIMEOUT,	/* 4003 join timeout */
+	CLOSE_REPLACED,		/* 4004 replaced: resumed elsewhere */
+	PROTO_NCLOSES
+};
+
 /* A field of a frame: not NUL-terminated; len 0 means absent. */
 struct proto_str {
 	const char	*p;
@@ -81,6 +103,9 @@ struct proto_req {
 int		 proto_parse(struct proto_req *req, const char *frame, size_t len);
 /* The wire CODE of a negative enum proto_error, or NULL for anything else. */
 const char	*proto_error_name(int err);
+/* The wire code and reason of a close; 0 and "" for CLOSE_NONE or junk. */
+unsigned	 proto_close_code(enum proto_close);
+const char	*proto_close_reason(enum proto_close);
 /* "create", "join", ... or NULL. */
 const char	*proto_cmd_name(enum proto_cmd);
 /* "owner" or "everyone". */

@@ -108,7 +108,7 @@ rooms_shutdown(struct room_table *tab)
 
 	for (i = 0; i < tab->nbuckets; i++)
 		while ((room = tab->buckets[i]) != NULL)
-			room_wipe(tab, room, CLOSE_SHUTDOWN, "shutdown");
+			room_wipe(tab, room, CLOSE_SHUTDOWN);
 }
 
 size_t
@@ -314,8 +314,7 @@ room_leave(struct room_table *tab, struct member *m, int announce,
 }
 
 void
-room_wipe(struct room_table *tab, struct room *room, uint16_t code,
-    const char *reason)
+room_wipe(struct room_table *tab, struct room *room, enum proto_close why)
 {
 	struct member	*m;
 	struct conn	*conn;
@@ -323,7 +322,7 @@ room_wipe(struct room_table *tab, struct room *room, uint16_t code,
 	while ((m = TAILQ_FIRST(&room->members)) != NULL) {
 		conn = m->conn;
 		member_unlink(tab, m);
-		conn_close_async(conn, code, reason);
+		conn_close_async(conn, why);
 	}
 	room_free(tab, room);
 }
@@ -397,8 +396,7 @@ room_send(struct room *room, const struct member *except, struct msg *msg)
 		if (msg != NULL)
 			conn_send(m->conn, msg);
 		else
-			conn_close_async(m->conn, CLOSE_INTERNAL,
-			    "out of memory");
+			conn_close_async(m->conn, CLOSE_INTERNAL);
 	}
 	msg_unref(msg);
 }
@@ -409,6 +407,6 @@ room_tell(struct conn *conn, struct msg *msg)
 	if (msg != NULL)
 		conn_send(conn, msg);
 	else
-		conn_close_async(conn, CLOSE_INTERNAL, "out of memory");
+		conn_close_async(conn, CLOSE_INTERNAL);
 	msg_unref(msg);
 }

@@ -231,7 +231,7 @@ server_shutdown(struct server *srv)
 	rooms_shutdown(srv->rooms);
 	for (c = srv->conns; c != NULL; c = c->next) {
 		if (c->state == CONN_OPEN)
-			conn_close_async(c, 1001, "shutdown");
+			conn_close_async(c, CLOSE_SHUTDOWN);
 		else if (c->state != CONN_CLOSING)
 			conn_kill(c);
 	}

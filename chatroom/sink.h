@@ -8,6 +8,8 @@
 
 #include <stdint.h>
 
+#include "proto.h"
+
 struct conn;
 struct member;
 struct msg;
@@ -15,7 +17,7 @@ struct msg;
 /* Queues m (takes its own reference). On failure the conn closes itself later. */
 void	conn_send(struct conn *, struct msg *);
 /* Queues a close frame after what is queued; the conn is freed later, never now. */
-void	conn_close_async(struct conn *, uint16_t code, const char *reason);
+void	conn_close_async(struct conn *, enum proto_close);
 /* Tells the conn which member it is (NULL: none any more). */
 void	conn_set_member(struct conn *, struct member *);
 

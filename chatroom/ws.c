@@ -173,7 +173,7 @@ static void
 ws_strike(struct conn *c)
 {
 	if (++c->strikes > c->srv->cfg->flood_burst)
-		conn_close_async(c, 1008, "flood");
+		conn_close_async(c, CLOSE_FLOOD);
 }
 
 /*
@@ -220,7 +220,7 @@ ws_frame_start_cb(wslay_event_context_ptr ctx,
 		c->in_bad = 0;
 	} else if (arg->opcode == WSLAY_BINARY_FRAME) {
 		c->in_bad = 1;
-		conn_close_now(c, 1003, "text only");
+		conn_close_now(c, CLOSE_TEXT_ONLY);
 	}
 }
 
@@ -240,9 +240,9 @@ ws_frame_chunk_cb(wslay_event_context_ptr ctx,
 	c->in_bad = 1;
 	buf_clear(&c->in);
 	if (too_big)
-		conn_close_now(c, 1009, "too big");
+		conn_close_now(c, CLOSE_TOO_BIG);
 	else
-		conn_close_now(c, 1011, "out of memory");
+		conn_close_now(c, CLOSE_INTERNAL);
 }
 
 static void
@@ -341,7 +341,7 @@ ws_queue_room(struct conn *c, size_t extra)
 	if (c->out.bytes + extra <= max)
 		return 0;
 	if (c->state == CONN_OPEN)
-		conn_close_now(c, 1008, "queue");
+		conn_close_now(c, CLOSE_QUEUE);
 	else
 		conn_kill(c);
 	return -1;
@@ -414,7 +414,7 @@ ws_send(struct conn *c, struct msg *m)
 	if (m->len == 0 || ws_queue_room(c, m->framelen) == -1)
 		return;
 	if (outq_push(&c->out, m) == -1) {
-		conn_close_async(c, 1011, "out of memory");
+		conn_close_async(c, CLOSE_INTERNAL);
 		return;
 	}
 	conn_mark_dirty(c);
@@ -427,13 +427,16 @@ ws_drop_queued(struct conn *c)
 }
 
 void
-ws_close(struct conn *c, uint16_t code, const char *reason)
+ws_close(struct conn *c, enum proto_close why)
 {
+	const char	*reason = proto_close_reason(why);
+
 	if (ws_open(c) == -1) {
 		conn_kill(c);
 		return;
 	}
-	wslay_event_queue_close(c->ws, code, (const uint8_t *)reason,
+	wslay_event_queue_close(c->ws, (uint16_t)proto_close_code(why),
+	    (const uint8_t *)reason,
 	    strlen(reason));
 	conn_mark_dirty(c);
 }

@@ -53,7 +53,7 @@ struct conn {
 	struct member	*member;	/* as conn_set_member() said */
 	int		 closed;	/* conn_close_async() seen */
 	int		 dead;		/* dropped: the daemon would free it */
-	uint16_t	 code;		/* of the close */
+	enum proto_close code;		/* of the close */
 	char		*out;		/* this step's lines */
 	size_t		 outlen, outcap, lines;
 	char		 token[KEY_LEN + 1];	/* from the last welcome */
@@ -178,12 +178,12 @@ conn_send(struct conn *c, struct msg *m)
 }
 
 void
-conn_close_async(struct conn *c, uint16_t code, const char *reason)
+conn_close_async(struct conn *c, enum proto_close code)
 {
 	char	line[32];
 	int	n;
 
-	if (!is_fake(c) || reason == NULL)
+	if (!is_fake(c) || *proto_close_reason(code) == '\0')
 		abort();
 	if (awaits_drop(c))
 		return;
@@ -202,7 +202,7 @@ conn_close_async(struct conn *c, uint16_t code, const char *reason)
 	}
 	c->closed = 1;
 	c->code = code;
-	n = snprintf(line, sizeof(line), "close %u\n", code);
+	n = snprintf(line, sizeof(line), "close %u\n", proto_close_code(code));
 	out_append(c, line, (size_t)n);
 	c->lines++;
 }

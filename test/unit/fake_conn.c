@@ -108,8 +108,10 @@ conn_send(struct conn *c, struct msg *m)
 }
 
 void
-conn_close_async(struct conn *c, uint16_t code, const char *reason)
+conn_close_async(struct conn *c, enum proto_close why)
 {
+	unsigned	 code = proto_close_code(why);
+	const char	*reason = proto_close_reason(why);
 	char	line[64];
 	int	n;
 

@@ -322,6 +322,43 @@ START_TEST(test_error_names)
 }
 END_TEST
 
+/* The close table against man/sanctuary.7, Close codes. */
+START_TEST(test_close_table)
+{
+	static const struct {
+		enum proto_close why;
+		unsigned	 code;
+		const char	*reason;
+	} want[] = {
+		{ CLOSE_BYE, 1000, "bye" },
+		{ CLOSE_SHUTDOWN, 1001, "shutdown" },
+		{ CLOSE_TEXT_ONLY, 1003, "text only" },
+		{ CLOSE_FLOOD, 1008, "flood" },
+		{ CLOSE_QUEUE, 1008, "queue" },
+		{ CLOSE_TIMEOUT, 1008, "timeout" },
+		{ CLOSE_TOO_BIG, 1009, "too big" },
+		{ CLOSE_INTERNAL, 1011, "out of memory" },
+		{ CLOSE_KICKED, 4001, "kicked" },
+		{ CLOSE_STOPPED, 4002, "stopped" },
+		{ CLOSE_JOIN_TIMEOUT, 4003, "join timeout" },
+		{ CLOSE_REPLACED, 4004, "replaced" },
+	};
+	size_t	i;
+
+	ck_assert_uint_eq(sizeof(want) / sizeof(want[0]), PROTO_NCLOSES - 1);
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		ck_assert_uint_eq(proto_close_code(want[i].why), want[i].code);
+		ck_assert_str_eq(proto_close_reason(want[i].why),
+		    want[i].reason);
+	}
+	ck_assert_str_eq(proto_close_reason(CLOSE_FLOOD),
+	    proto_error_name(PROTO_EFLOOD));
+	ck_assert_uint_eq(proto_close_code(CLOSE_NONE), 0);
+	ck_assert_uint_eq(proto_close_code(PROTO_NCLOSES), 0);
+	ck_assert_str_eq(proto_close_reason(PROTO_NCLOSES), "");
+}
+END_TEST
+
 START_TEST(test_names)
 {
 	ck_assert_str_eq(proto_cmd_name(PROTO_CREATE), "create");
@@ -508,6 +545,7 @@ suite(void)
 	tcase_add_loop_test(tc, test_bad, 0, sizeof(bad) / sizeof(bad[0]));
 	tcase_add_test(tc, test_prefixes);
 	tcase_add_test(tc, test_error_names);
+	tcase_add_test(tc, test_close_table);
 	tcase_add_test(tc, test_names);
 	suite_add_tcase(s, tc);
 
