@@ -38,25 +38,39 @@ ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE -DSANCTUARY_VERSION='"$(VERSION)"' \
 	      $(OPT) $(WARN) $(HARDEN) -I. $(PKG_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(LDHARDEN) $(LDSAN) $(LDFLAGS)
 
+# Quiet "  CC      file" lines; V=1 shows each whole command instead. A rule
+# says $(Q)cmd for a command and $(E) "  TAG     file" for its short line.
+ifeq ($(V),1)
+Q	 =
+E	 = @:
+else
+Q	 = @
+E	 = @echo
+endif
+
 BINS	=
 CHECKS	=
 CLEAN	= $(B)
 
 all: binaries
 
-include common/common.mk
-include chatroom/chatroom.mk
--include servchat/servchat.mk
-include test/test.mk
--include $(filter-out test/http/http.mk,$(wildcard test/*/*.mk))
--include mk/install.mk mk/docs.mk mk/fuzz.mk mk/conformance.mk mk/abuse.mk
+# Every part listed must exist: a renamed or lost .mk stops make at once.
+# Order matters: test/http/http.mk uses EMBED from servchat.mk. A new
+# test/NAME/NAME.mk or mk/NAME.mk joins by itself, after these.
+MK_PARTS = common/common.mk chatroom/chatroom.mk servchat/servchat.mk \
+	   test/test.mk test/ws/ws.mk test/http/http.mk test/browser/browser.mk \
+	   test/interop/interop.mk test/storage/storage.mk \
+	   test/bench/bench.mk mk/install.mk mk/docs.mk mk/fuzz.mk \
+	   mk/conformance.mk mk/abuse.mk
+include $(MK_PARTS)
+include $(filter-out $(MK_PARTS),$(wildcard test/*/*.mk mk/*.mk))
 
 binaries: $(BINS)
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(@D)
-	@echo "  CC      $<"
-	@$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+	$(E) "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 

@@ -43,14 +43,14 @@ FUZZ_BINS	 = $(FUZZ_TARGETS:%=$(B)/fuzz/fuzz_%)
 
 $(B)/fuzz/obj/%.o: %.c
 	@mkdir -p $(@D)
-	@echo "  FUZZCC  $<"
-	@$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -c -o $@ $<
+	$(E) "  FUZZCC  $<"
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -c -o $@ $<
 
 define FUZZ_LINK
 $(B)/fuzz/fuzz_$(1): $$(FUZZ_SRC_$(1):%.c=$(B)/fuzz/obj/%.o)
 	@mkdir -p $$(@D)
-	@echo "  FUZZLD  $$@"
-	@$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $$@ $$^ $$(FUZZ_LIBS_$(1))
+	$(E) "  FUZZLD  $$@"
+	$(Q)$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $$@ $$^ $$(FUZZ_LIBS_$(1))
 endef
 $(foreach t,$(FUZZ_ALL),$(eval $(call FUZZ_LINK,$(t))))
 

@@ -50,5 +50,3 @@ $(B)/servchat: $(B)/obj/servchat/main.o $(B)/obj/servchat/assets_data.o \
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 BINS += $(B)/servchat
-
--include test/http/http.mk

@@ -7,7 +7,8 @@ CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 $(B)/test/%: $(B)/obj/test/unit/%.o $(B)/obj/test/unit/runner.o $(B)/obj/test/unit/fake_conn.o \
     $(B)/libchatroom.a $(B)/libcommon.a
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) $(UNIT_WRAP) -o $@ $^ $(CHECK_LIBS) $(PKG_LIBS) -lwslay
+	$(E) "  LD      $@"
+	$(Q)$(CC) $(ALL_LDFLAGS) $(UNIT_WRAP) -o $@ $^ $(CHECK_LIBS) $(PKG_LIBS) -lwslay
 
 # test_oom fails allocations on demand.
 $(B)/test/test_oom: UNIT_WRAP = -Wl,--wrap=malloc -Wl,--wrap=calloc

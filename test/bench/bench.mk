@@ -7,18 +7,21 @@ LOADGEN_LIBS := $(shell $(PKG_CONFIG) --libs libsodium nettle 2>/dev/null) -lwsl
 
 $(LOADGEN): $(B)/obj/test/bench/loadgen.o $(B)/obj/test/lib/wsclient.o
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LOADGEN_LIBS)
+	$(E) "  LD      $@"
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LOADGEN_LIBS)
 
 # The memory floor: an idle program, plain and linking libmicrohttpd.
 FLOOR        := $(B)/test/floor-libc $(B)/test/floor-mhd
 
 $(B)/test/floor-libc: test/bench/floor.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<
+	$(E) "  LD      $@"
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<
 
 $(B)/test/floor-mhd: test/bench/floor.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -DFLOOR_MHD $(ALL_LDFLAGS) -o $@ $< \
+	$(E) "  LD      $@"
+	$(Q)$(CC) $(ALL_CFLAGS) -DFLOOR_MHD $(ALL_LDFLAGS) -o $@ $< \
 	    $(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null)
 
 bench: $(B)/chatroom $(B)/servchat $(LOADGEN) $(FLOOR)

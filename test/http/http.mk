@@ -17,19 +17,20 @@ $(HTTP_FIXTURE).stamp: $(HTTP_FIXTURE_SRC)
 	@touch $@
 
 $(B)/gen/test/http/assets_data.c: $(EMBED) $(HTTP_FIXTURE).stamp
-	@echo "  EMBED   fixture -> $@"
-	@$(EMBED) $(HTTP_FIXTURE) $@
+	$(E) "  EMBED   fixture -> $@"
+	$(Q)$(EMBED) $(HTTP_FIXTURE) $@
 
 $(B)/obj/test/http/assets_data.o: $(B)/gen/test/http/assets_data.c \
     servchat/assets.h
 	@mkdir -p $(@D)
-	@echo "  CC      $<"
-	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(E) "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(HTTP_FIXTURE_BIN): $(B)/obj/servchat/main.o \
     $(B)/obj/test/http/assets_data.o $(B)/libservchat.a $(B)/libcommon.a
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(E) "  LD      $@"
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 http: $(B)/servchat $(HTTP_FIXTURE_BIN) $(HTTP_FIXTURE).stamp
 	@SERVCHAT=$(B)/servchat SERVCHAT_FIXTURE=$(HTTP_FIXTURE_BIN) \

@@ -8,7 +8,8 @@ INTEROP_LIBS   := $(shell $(PKG_CONFIG) --libs libsodium nettle 2>/dev/null) -lw
 
 $(INTEROP_CLIENT): $(B)/obj/test/interop/sanctuary_client.o $(B)/obj/test/lib/wsclient.o
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(INTEROP_LIBS)
+	$(E) "  LD      $@"
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(INTEROP_LIBS)
 
 interop: $(B)/servchat $(B)/chatroom $(INTEROP_CLIENT)
 	@cd test/interop && npm ci --ignore-scripts --no-audit --no-fund \
