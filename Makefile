@@ -61,7 +61,7 @@ MK_PARTS = common/common.mk chatroom/chatroom.mk servchat/servchat.mk \
 	   test/test.mk test/ws/ws.mk test/http/http.mk test/browser/browser.mk \
 	   test/interop/interop.mk test/storage/storage.mk \
 	   test/bench/bench.mk mk/install.mk mk/docs.mk mk/fuzz.mk \
-	   mk/conformance.mk mk/abuse.mk
+	   mk/conformance.mk mk/abuse.mk mk/lint.mk
 include $(MK_PARTS)
 include $(filter-out $(MK_PARTS),$(wildcard test/*/*.mk mk/*.mk))
 

@@ -6,7 +6,8 @@
 BUILD="gcc make pkg-config libmicrohttpd-dev libwslay-dev libsodium-dev \
 libpopt-dev nettle-dev libqrencode-dev"
 TEST="check python3 python3-websockets python3-websocket python3-wsproto \
-chromium mandoc man-db strace clang libclang-rt-14-dev systemd iproute2"
+chromium mandoc man-db strace clang libclang-rt-14-dev systemd iproute2 \
+shellcheck"
 BENCH="wrk util-linux"
 pkgs="$BUILD"
 [ "${1:-}" = build ] || pkgs="$pkgs $TEST"
@@ -32,7 +33,9 @@ else
 	exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq && $SUDO apt-get install -y -qq --no-install-recommends $missing || {
+# shellcheck disable=SC2086 # $missing is a list of package names
+if ! { $SUDO apt-get update -qq &&
+    $SUDO apt-get install -y -qq --no-install-recommends $missing; }; then
 	echo "deps: apt-get failed; install these yourself:$missing"
 	exit 1
-}
+fi
