@@ -3,8 +3,8 @@
 test_docs.py: the docs suite. Documentation that can be checked is checked
 against the real programs, so that it cannot drift:
 
-- man pages: mandoc -Tlint -Wwarning clean; each daemon's SYNOPSIS renders
-  exactly as its --usage; its DESCRIPTION lists exactly the options of --help,
+- man pages (their mandoc lint is in make lint, mk/lint/lint.sh): each
+  daemon's SYNOPSIS renders exactly as its --usage; its DESCRIPTION lists exactly the options of --help,
   each with the same argument name, default and range; versions match.
 - README.md: the option tables name exactly the options of --help; the nginx
   example equals the one in sanctuary(7); every suite of `make check` is
@@ -207,13 +207,6 @@ def man_options(page):
 		elif cur is not None:
 			cur["text"] += " " + line
 	return opts
-
-
-def check_lint():
-	for page in PAGES:
-		p = run(["mandoc", "-Tlint", "-Wwarning", page], ok=False)
-		check(p.returncode == 0 and not p.stdout and not p.stderr,
-		    "%s: %s" % (page, (p.stdout + p.stderr).strip()))
 
 
 def check_synopsis(daemon):
@@ -1127,7 +1120,6 @@ def check_man_examples():
 
 def main():
 	os.chdir(ROOT)
-	test("mandoc lint", check_lint)
 	for d in DAEMONS:
 		test("%s: SYNOPSIS equals --usage" % d, check_synopsis, d)
 		test("%s: options, arguments, defaults, ranges" % d, check_options, d)
