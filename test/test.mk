@@ -28,10 +28,13 @@ CHECKS += unit-asan
 .PHONY: unit-asan
 
 # Integration suites again, against daemons built with ASan/UBSan: any report
-# goes to stderr, which the suites require to stay empty.
-ws-asan http-asan conformance-asan storage-asan:
+# goes to stderr, which the suites require to stay empty. No storage-asan:
+# storage's strace stops LeakSanitizer (it cannot run under ptrace) and its
+# scan of the relay's memory cannot read ASan's shadow map; the code paths
+# storage drives are the ones ws-asan and conformance-asan already run.
+ws-asan http-asan conformance-asan:
 	@$(MAKE) --no-print-directory B=build/asan SAN=1 $(@:-asan=) 2>&1 | \
 	    sed 's/^$(@:-asan=): \([0-9]* passed\)/$@: \1/'
 
 CHECKS += ws-asan http-asan conformance-asan
-.PHONY: ws-asan http-asan conformance-asan storage-asan
+.PHONY: ws-asan http-asan conformance-asan
