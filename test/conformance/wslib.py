@@ -1,13 +1,13 @@
 """
 wslib.py: what the conformance and abuse suites share.
 
-A blocking raw-socket WebSocket client with its own frame encoder (so that
-malformed frames can be built byte by byte and written in chops), a starter
-for the real daemons on loopback with ephemeral ports, and small helpers.
-Every wait is bounded by a deadline. Run with /usr/bin/python3 only.
+A blocking raw-socket WebSocket client that writes frames of test/lib's
+encoder (malformed ones built byte by byte, written whole or in chops), the
+real daemons on loopback with ephemeral ports (started by test/lib), and
+small helpers. Every wait is bounded by a deadline. Run with /usr/bin/python3
+only.
 """
 
-import ctypes
 import os
 import re
 import signal
@@ -20,9 +20,10 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))), "lib"))
 
-# room_key is not used here: the abuse suite takes it from wslib.
-from testlib import (LOOPBACK, Fail, Pipe, check, eq, free_port,  # noqa: E402
-    room_key, short, ws_accept, ws_key)
+# room_key, free_port, request and ws_key are not used here: the suites take
+# them from wslib.
+from testlib import (LOOPBACK, Fail, check, eq, frame,  # noqa: E402,F401
+    free_port, request, room_key, short, start_daemon, ws_accept, ws_key)
 
 TIMEOUT = 5.0		# bound of any single wait for a daemon
 
@@ -39,35 +40,6 @@ def body(n, tag=""):
 
 # ---------------------------------------------------------------- frames
 
-def mask_bytes(payload, key):
-	n = len(payload)
-	if n == 0:
-		return b""
-	k = int.from_bytes((key * ((n + 3) // 4))[:n], "big")
-	return (int.from_bytes(payload, "big") ^ k).to_bytes(n, "big")
-
-
-def frame(op, payload=b"", fin=True, rsv=0, mask=True, length=None,
-    declared=None):
-	"""One client frame. length: None (minimal), "16" or "64" forces a length
-	form; declared: a payload length to announce instead of the real one."""
-	if isinstance(payload, str):
-		payload = payload.encode()
-	b0 = (0x80 if fin else 0) | (rsv & 7) << 4 | (op & 0xf)
-	n = len(payload) if declared is None else declared
-	mbit = 0x80 if mask else 0
-	if length == "64" or (length is None and n > 0xffff):
-		head = struct.pack("!BBQ", b0, mbit | 127, n)
-	elif length == "16" or (length is None and n > 125):
-		head = struct.pack("!BBH", b0, mbit | 126, n)
-	else:
-		head = struct.pack("!BB", b0, mbit | n)
-	if not mask:
-		return head + payload
-	k = os.urandom(4)
-	return head + k + mask_bytes(payload, k)
-
-
 def text(s, fin=True, **kw):
 	return frame(OP_TEXT, s, fin=fin, **kw)
 
@@ -81,14 +53,6 @@ def close_frame(code=None, reason=b"", **kw):
 		reason = reason.encode()
 	p = b"" if code is None else struct.pack("!H", code) + reason
 	return frame(OP_CLOSE, p, **kw)
-
-
-def request(hostport, key, path="/", extra=()):
-	lines = ["GET %s HTTP/1.1" % path, "Host: " + hostport,
-	    "Upgrade: websocket", "Connection: Upgrade",
-	    "Sec-WebSocket-Key: " + key, "Sec-WebSocket-Version: 13"]
-	lines += list(extra)
-	return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
 
 # ---------------------------------------------------------------- client
@@ -194,7 +158,7 @@ class WS:
 		"""Sends the opening handshake; returns (status, headers dict of
 		lists). With expect set, the status must be that."""
 		key = ws_key()
-		self.send(request(self.hostport, key, path, extra))
+		self.send(request(self.hostport, key=key, path=path, extra=extra))
 		try:
 			head = self.read_until(b"\r\n\r\n")
 		except Closed as e:
@@ -358,15 +322,6 @@ def fmt_codes(codes):
 
 # ---------------------------------------------------------------- daemons
 
-def _die_with_parent():
-	"""In the child: SIGKILL when the test process dies, so that no daemon
-	outlives a crashed or killed suite."""
-	try:
-		ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
-	except Exception:
-		pass
-
-
 class Daemon:
 	"""A chatroom (or servchat) on one loopback address, ephemeral port.
 	It must print exactly one banner line (with "ws://" or "http://")."""
@@ -375,30 +330,13 @@ class Daemon:
 	    scheme="ws://"):
 		self.fam = fam
 		self.host = LOOPBACK[fam]
-		last = ""
-		for _ in range(5):
-			self.port = free_port(fam)
-			argv = [binary, portopt, str(self.port),
-			    "-4" if fam == "v4" else "-6", "--bind", self.host]
-			argv += list(args)
-			self.argv = argv
-			self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
-			    stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-			    preexec_fn=_die_with_parent)
-			self.out = Pipe(self.proc.stdout)
-			self.err = Pipe(self.proc.stderr)
-			data = self.out.wait_lines(1, TIMEOUT)
-			line = data.split(b"\n")[0].decode(errors="replace")
-			if b"\n" in data and scheme in line and \
-			    (":%d/" % self.port) in line:
-				self.banner = line
-				return
-			self.kill()
-			last = "argv %s: stdout %s stderr %s" % (argv, short(data),
-			    short(self.err.data))
-			if b"in use" not in self.err.data:
-				break
-		raise Fail("daemon did not start: " + last)
+		fl = "-4" if fam == "v4" else "-6"
+		st = start_daemon(lambda port: [binary, portopt, str(port), fl,
+		    "--bind", self.host] + list(args), fam,
+		    lambda line, port: scheme in line and (":%d/" % port) in line,
+		    TIMEOUT)
+		self.proc, self.out, self.err = st.proc, st.out, st.err
+		self.port, self.argv, self.banner = st.port, st.argv, st.banner
 
 	@property
 	def pid(self):

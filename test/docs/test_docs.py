@@ -49,6 +49,9 @@ import time
 import websockets
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "test", "lib"))
+
+from testlib import Fail, check  # noqa: E402
 B = os.path.abspath(os.environ.get("B", os.path.join(ROOT, "build")))
 MAKE_B = os.environ.get("MAKE_B", B)
 DAEMONS = ("chatroom", "servchat")
@@ -59,15 +62,6 @@ TUNABLES = "glibc.malloc.tcache_count=0:glibc.malloc.perturb=165"
 
 results = [0, 0]
 processes = []		# every process started here, for the final cleanup
-
-
-class Fail(Exception):
-	"""A check failed."""
-
-
-def check(cond, what):
-	if not cond:
-		raise Fail(what)
 
 
 def test(name, fn, *args):

@@ -1,13 +1,19 @@
 """
 testlib.py: what the Python suites that start the real daemons share (test/ws
 harness.py, test/conformance wslib.py and through it test/abuse): checks,
-keys, free loopback ports and a drained output pipe. Run with /usr/bin/python3.
+keys, free loopback ports, a drained output pipe, the client frame encoder,
+the opening handshake request and the daemon starter. Run with
+/usr/bin/python3.
 """
 
 import base64
+import ctypes
 import hashlib
 import os
+import signal
 import socket
+import struct
+import subprocess
 import threading
 import time
 
@@ -97,3 +103,106 @@ class Pipe:
 	def wait_eof(self, timeout):
 		self.thread.join(timeout)
 		return self.data
+
+
+# ---------------------------------------------------------------- frames
+
+def mask_bytes(payload, key):
+	"""payload XOR the 4-byte key repeated (RFC 6455 5.3)."""
+	n = len(payload)
+	if n == 0:
+		return b""
+	k = int.from_bytes((key * ((n + 3) // 4))[:n], "big")
+	return (int.from_bytes(payload, "big") ^ k).to_bytes(n, "big")
+
+
+def frame(op, payload=b"", fin=True, rsv=0, mask=True, length=None,
+    declared=None):
+	"""One client frame. length: None (minimal), "16" or "64" forces a length
+	form; declared: a payload length to announce instead of the real one."""
+	if isinstance(payload, str):
+		payload = payload.encode()
+	b0 = (0x80 if fin else 0) | (rsv & 7) << 4 | (op & 0xf)
+	n = len(payload) if declared is None else declared
+	mbit = 0x80 if mask else 0
+	if length == "64" or (length is None and n > 0xffff):
+		head = struct.pack("!BBQ", b0, mbit | 127, n)
+	elif length == "16" or (length is None and n > 125):
+		head = struct.pack("!BBH", b0, mbit | 126, n)
+	else:
+		head = struct.pack("!BB", b0, mbit | n)
+	if not mask:
+		return head + payload
+	k = os.urandom(4)
+	return head + k + mask_bytes(payload, k)
+
+
+def request(hostport, key=None, method="GET", path="/", version="13",
+    origin=None, extra=(), omit=(), eol="\r\n"):
+	"""An opening handshake request. omit: header names (lowercase) to
+	leave out; extra: more "Name: value" lines appended."""
+	if key is None:
+		key = ws_key()
+	hdrs = [("host", "Host: " + hostport),
+	    ("upgrade", "Upgrade: websocket"),
+	    ("connection", "Connection: Upgrade"),
+	    ("sec-websocket-key", "Sec-WebSocket-Key: " + key),
+	    ("sec-websocket-version", "Sec-WebSocket-Version: " + version)]
+	if origin is not None:
+		hdrs.append(("origin", "Origin: " + origin))
+	lines = ["%s %s HTTP/1.1" % (method, path)]
+	lines += [l for n, l in hdrs if n not in omit]
+	lines += list(extra)
+	return (eol.join(lines) + eol + eol).encode("latin-1")
+
+
+# ---------------------------------------------------------------- daemons
+
+def die_with_parent():
+	"""In the child: SIGKILL when the test process dies, so that no daemon
+	outlives a crashed or killed suite."""
+	try:
+		ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
+	except Exception:
+		pass
+
+
+class Started:
+	"""A daemon that printed its banner: proc, out and err (Pipes), port,
+	argv and banner (its first stdout line)."""
+
+	def __init__(self, **kw):
+		self.__dict__.update(kw)
+
+
+def start_daemon(argv_for, fam, banner_ok, timeout):
+	"""Starts a daemon on a free loopback port of fam. argv_for(port) is its
+	command line; banner_ok(line, port) judges its first stdout line. A
+	daemon that lost the race for its port ("in use" on stderr) is tried
+	again on another, up to 5 times. Returns a Started; raises Fail with
+	what it printed otherwise."""
+	last = ""
+	for _ in range(5):
+		port = free_port(fam)
+		argv = argv_for(port)
+		proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
+		    stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+		    preexec_fn=die_with_parent)
+		out, err = Pipe(proc.stdout), Pipe(proc.stderr)
+		data = out.wait_lines(1, timeout)
+		line = data.split(b"\n")[0].decode(errors="replace")
+		if b"\n" in data and banner_ok(line, port):
+			return Started(proc=proc, out=out, err=err, port=port,
+			    argv=argv, banner=line)
+		# A daemon that fails exits by itself; one that printed a
+		# wrong banner is killed.
+		try:
+			proc.wait(timeout)
+		except subprocess.TimeoutExpired:
+			proc.kill()
+			proc.wait()
+		last = "argv %s: stdout %s stderr %s" % (argv, short(data),
+		    short(err.wait_eof(1)))
+		if b"in use" not in err.data:
+			break
+	raise Fail("daemon did not start with a banner: " + last)

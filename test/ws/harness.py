@@ -28,8 +28,10 @@ import websockets.exceptions
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))), "lib"))
 
-from testlib import (LOOPBACK, Fail, Pipe, check, eq, free_port,  # noqa: E402
-    room_key, short, ws_accept, ws_key)
+# room_key, request and ws_key are not used here: the tests take them from
+# harness.
+from testlib import (LOOPBACK, Fail, check, eq, frame,  # noqa: E402,F401
+    request, room_key, short, start_daemon, ws_accept, ws_key)
 
 TIMEOUT = 5.0		# bound of any single wait for the daemon
 TEST_TIMEOUT = 120.0	# bound of a whole test
@@ -66,39 +68,24 @@ class Daemon:
 		self.start()
 
 	def start(self):
-		last = ""
-		for _ in range(5):
-			self.port = free_port(self.fam)
-			self.hostport = ("%s:%d" if self.fam == "v4" else "[%s]:%d") % (
-			    self.host, self.port)
-			self.url = "ws://%s/" % self.hostport
-			argv = [self.binary, "-c", str(self.port),
-			    "-4" if self.fam == "v4" else "-6", "--bind", self.host]
-			argv += self.args
-			self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
-			    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-			self.out = Pipe(self.proc.stdout)
-			self.err = Pipe(self.proc.stderr)
-			data = self.out.wait_lines(1, TIMEOUT)
-			line = data.split(b"\n")[0].decode(errors="replace")
-			# The wording is free; the line names the program and
-			# ends with the exact URL of the listener.
-			want = re.compile(r"^chatroom\b.* ws://%s/$" %
-			    re.escape(self.hostport))
-			if b"\n" in data and want.match(line):
-				self.banner_line = line
-				return
-			# Lost the race for the port, or a real failure.
-			try:
-				self.proc.wait(TIMEOUT)
-			except subprocess.TimeoutExpired:
-				self.proc.kill()
-				self.proc.wait()
-			last = "argv %s: stdout %s stderr %s" % (argv, short(data),
-			    short(self.err.wait_eof(1)))
-			if b"in use" not in self.err.data:
-				break
-		raise Fail("daemon did not start with a banner: " + last)
+		fl = "-4" if self.fam == "v4" else "-6"
+		st = start_daemon(lambda port: [self.binary, "-c", str(port), fl,
+		    "--bind", self.host] + self.args, self.fam, self._banner_ok,
+		    TIMEOUT)
+		self.proc, self.out, self.err = st.proc, st.out, st.err
+		self.port, self.banner_line = st.port, st.banner
+		self.hostport = self._hostport(st.port)
+		self.url = "ws://%s/" % self.hostport
+
+	def _hostport(self, port):
+		return ("%s:%d" if self.fam == "v4" else "[%s]:%d") % (self.host,
+		    port)
+
+	def _banner_ok(self, line, port):
+		"""The wording is free; the line names the program and ends
+		with the exact URL of the listener."""
+		return re.match(r"^chatroom\b.* ws://%s/$" %
+		    re.escape(self._hostport(port)), line) is not None
 
 	def alive(self):
 		return self.proc.poll() is None
@@ -147,7 +134,32 @@ class Daemon:
 
 # ---------------------------------------------------------------- clients
 
-class Client:
+class Texts:
+	"""What Client and Raw share on top of their own next()."""
+
+	async def recv(self, timeout=TIMEOUT):
+		"""The next text frame; failing on a close or a binary frame."""
+		ev = await self.next(timeout)
+		if ev[0] != "text":
+			raise Fail("%s: expected a text frame, got %s" % (self.name,
+			    short(ev)))
+		return ev[1]
+
+	async def expect(self, text):
+		eq(await self.recv(), text, "%s received" % self.name)
+
+	async def expect_welcome(self, mode, mod, members):
+		"""Checks `welcome TOKEN MODE MOD MEMBERS...`; returns TOKEN."""
+		f = await self.recv()
+		p = f.split(" ")
+		check(len(p) >= 5 and p[0] == "welcome" and is_token(p[1]),
+		    "%s: bad welcome %s" % (self.name, short(f)))
+		eq(p[2:], [mode, mod] + list(members), "%s welcome fields" %
+		    self.name)
+		return p[1]
+
+
+class Client(Texts):
 	"""A python3-websockets client speaking the relay protocol."""
 
 	def __init__(self, ws, name):
@@ -190,18 +202,6 @@ class Client:
 			return ("binary", m)
 		return ("text", m)
 
-	async def recv(self, timeout=TIMEOUT):
-		"""The next text frame; failing on a close or a binary frame."""
-		ev = await self.next(timeout)
-		if ev[0] != "text":
-			raise Fail("%s: expected a text frame, got %s" % (self.name,
-			    short(ev)))
-		return ev[1]
-
-	async def expect(self, frame):
-		got = await self.recv()
-		eq(got, frame, "%s received" % self.name)
-
 	async def expect_close(self, code, reason=None):
 		ev = await self.next()
 		if ev[0] != "close":
@@ -210,16 +210,6 @@ class Client:
 		eq(ev[1], code, "%s close code" % self.name)
 		if reason is not None:
 			eq(ev[2], reason, "%s close reason" % self.name)
-
-	async def expect_welcome(self, mode, mod, members):
-		"""Checks `welcome TOKEN MODE MOD MEMBERS...`; returns TOKEN."""
-		f = await self.recv()
-		p = f.split(" ")
-		check(len(p) >= 5 and p[0] == "welcome" and is_token(p[1]),
-		    "%s: bad welcome %s" % (self.name, short(f)))
-		eq(p[2:], [mode, mod] + list(members), "%s welcome fields" %
-		    self.name)
-		return p[1]
 
 	async def close(self):
 		try:
@@ -236,7 +226,7 @@ class Closed(Exception):
 	pass
 
 
-class Raw:
+class Raw(Texts):
 	"""A raw TCP client: handshake bytes and frames built by hand."""
 
 	def __init__(self, reader, writer, name):
@@ -406,25 +396,6 @@ class Raw:
 				return ("text", p.decode())
 			return ("binary", p)
 
-	async def recv(self, timeout=TIMEOUT):
-		ev = await self.next(timeout)
-		if ev[0] != "text":
-			raise Fail("%s: expected a text frame, got %s" % (self.name,
-			    short(ev)))
-		return ev[1]
-
-	async def expect(self, text):
-		eq(await self.recv(), text, "%s received" % self.name)
-
-	async def expect_welcome(self, mode, mod, members):
-		f = await self.recv()
-		p = f.split(" ")
-		check(len(p) >= 5 and p[0] == "welcome" and is_token(p[1]),
-		    "%s: bad welcome %s" % (self.name, short(f)))
-		eq(p[2:], [mode, mod] + list(members), "%s welcome fields" %
-		    self.name)
-		return p[1]
-
 	async def expect_close(self, codes, reason=None):
 		"""A close frame with one of codes (an int or a tuple), then EOF."""
 		if isinstance(codes, int):
@@ -451,50 +422,6 @@ class Raw:
 
 	def close(self):
 		self.w.transport.abort()
-
-
-def frame(opcode, payload, fin=True, rsv=0, mask=True, length=None):
-	"""One client frame; length overrides the encoded length form."""
-	b0 = (0x80 if fin else 0) | (rsv << 4) | opcode
-	n = len(payload)
-	mbit = 0x80 if mask else 0
-	if length == "64" or (length is None and n > 0xffff):
-		head = struct.pack("!BBQ", b0, mbit | 127, n)
-	elif length == "16" or (length is None and n > 125):
-		head = struct.pack("!BBH", b0, mbit | 126, n)
-	else:
-		head = struct.pack("!BB", b0, mbit | n)
-	if not mask:
-		return head + payload
-	k = os.urandom(4)
-	masked = bytes(b ^ k[i & 3] for i, b in enumerate(payload)) \
-	    if n < 4096 else _mask(payload, k)
-	return head + k + masked
-
-
-def _mask(payload, k):
-	n = len(payload)
-	kk = int.from_bytes((k * ((n + 3) // 4))[:n], "big")
-	return (int.from_bytes(payload, "big") ^ kk).to_bytes(n, "big")
-
-
-def request(hostport, key=None, method="GET", path="/", version="13",
-    origin=None, extra=(), omit=(), eol="\r\n"):
-	"""An opening handshake request. omit: header names (lowercase) to
-	leave out; extra: more "Name: value" lines appended."""
-	if key is None:
-		key = ws_key()
-	hdrs = [("host", "Host: " + hostport),
-	    ("upgrade", "Upgrade: websocket"),
-	    ("connection", "Connection: Upgrade"),
-	    ("sec-websocket-key", "Sec-WebSocket-Key: " + key),
-	    ("sec-websocket-version", "Sec-WebSocket-Version: " + version)]
-	if origin is not None:
-		hdrs.append(("origin", "Origin: " + origin))
-	lines = ["%s %s HTTP/1.1" % (method, path)]
-	lines += [l for n, l in hdrs if n not in omit]
-	lines += list(extra)
-	return (eol.join(lines) + eol + eol).encode("latin-1")
 
 
 def header(hdrs, name):
