@@ -92,9 +92,9 @@
 #define HIST_MS		100000		/* then 1 ms buckets below 100.1 s */
 #define TALLY_MAX	32
 #define SENDQ_MAX	(256 * 1024)	/* bytes queued per sender, at most */
-#define SLOW_RCVBUF	4096		/* a slow reader's socket holds little */
+#define SLOW_RCVBUF	4096		/* a slow reader's socket is small */
 #define SLOW_TICK_NS	10000000ULL	/* slow readers' budget, every 10 ms */
-#define DRAIN_NS	(3 * NS)	/* after the run: slow readers catch up */
+#define DRAIN_NS	(3 * NS)	/* then slow readers catch up */
 
 enum mode { FANOUT, PACED, IDLE };
 
@@ -136,7 +136,7 @@ struct conn {
 	int		 rx_ctrl;	/* the frame being read is control */
 	int		 rx_fin;	/* ... and ends its message */
 	int		 rx_short;	/* a recv came short: socket drained */
-	int		 slow;		/* reads at most --slow-rate after setup */
+	int		 slow;		/* reads <= --slow-rate after setup */
 	size_t		 budget;	/* bytes it may still read this tick */
 	struct scan	 scan;
 	struct room	*room;		/* not owned */
@@ -244,7 +244,7 @@ static struct bench {
 	uint64_t	 lat_max, lat_sum, lat_n;
 	uint64_t	*hist;
 	struct tally	 codes[TALLY_MAX], errs[TALLY_MAX];
-	struct tally	 slow_codes[TALLY_MAX];	/* of codes, the slow readers' */
+	struct tally	 slow_codes[TALLY_MAX];	/* slow readers' codes */
 	size_t		 ncodes, nerrs, nslow_codes;
 	uint64_t	 t_setup, t_start, t_stop;
 	double		 relay_cpu0, relay_cpu1, gen_cpu0, gen_cpu1;

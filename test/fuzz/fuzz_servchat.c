@@ -180,8 +180,9 @@ check_ours(int status, const uint8_t *h, size_t hn, const uint8_t *body,
 	if (status == 200 && bn > 0 && find(h, hn, "\r\nContent-Type: "
 	    "application/json\r\n") != NULL && bn > 8 &&
 	    memcmp(body, "{\"key\":\"", 8) == 0) {
-		if (bn != 8 + KEY_LEN + 2 || memcmp(body + 8 + KEY_LEN, "\"}", 2)
-		    != 0 || !key_valid((const char *)body + 8, KEY_LEN) ||
+		if (bn != 8 + KEY_LEN + 2 ||
+		    memcmp(body + 8 + KEY_LEN, "\"}", 2) != 0 ||
+		    !key_valid((const char *)body + 8, KEY_LEN) ||
 		    find(h, hn, "\r\nCache-Control: no-store\r\n") == NULL)
 			abort();
 	}
@@ -205,7 +206,8 @@ check_responses(void)
 		    memcmp(p, "HTTP/1.0 ", 9) != 0) ||
 		    (hend = find(p, (size_t)(end - p), "\r\n\r\n")) == NULL)
 			abort();
-		status = (p[9] - '0') * 100 + (p[10] - '0') * 10 + (p[11] - '0');
+		status = (p[9] - '0') * 100 + (p[10] - '0') * 10 +
+		    (p[11] - '0');
 		hn = (size_t)(hend - p) + 2;	/* keeps the last CRLF */
 		clen = status == 304 ? 0 : content_length(p, hn);
 		hend += 4;
@@ -224,8 +226,9 @@ check_responses(void)
 			check_ours(status, p, hn, hend, clen);
 			break;
 		case 400:
-			/* servchat's own 400, or MHD's for a malformed request */
-			if (find(p, hn, "\r\nContent-Security-Policy: ") != NULL)
+			/* servchat's own 400, or MHD's for a bad request */
+			if (find(p, hn, "\r\nContent-Security-Policy: ") !=
+			    NULL)
 				check_ours(status, p, hn, hend, clen);
 			break;
 		case 413:
@@ -275,7 +278,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		if (n > 0)
 			off += (size_t)n;
 		else if (n == -1 && errno == EAGAIN)
-			stuck++;	/* MHD reads no more: a refusal is due */
+			stuck++;	/* MHD reads no more: refusal due */
 		else
 			break;		/* MHD closed it */
 		settle(sv[1]);
@@ -288,6 +291,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	for (i = 0; i < MAX_TURNS && connections() > 0; i++)
 		MHD_run(daemon_);
 	if (connections() != 0)
-		abort();	/* the client is gone: so must the connection be */
+		abort();	/* the client is gone: so must its conn */
 	return 0;
 }

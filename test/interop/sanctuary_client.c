@@ -33,10 +33,10 @@
  *	welcome TOKEN MODE MODERATOR ALIAS ...
  *	joined A | left A | left A TEXT | moderator A | kicked A BY |
  *	stopped BY | error CODE | msg FROM TEXT | purr FROM TEXT
- *	unverified msg|purr|left FROM	(a body that fails the sanctuary/1 checks)
+ *	unverified msg|purr|left FROM	(a body failing the sanctuary/1 checks)
  *	frame RAW			(a frame this client does not know)
  *	http STATUS			(the relay refused the upgrade)
- *	close CODE REASON		(last; 1006 if TCP ended without a close)
+ *	close CODE REASON		(last; 1006 if TCP ended unclosed)
  * Text is untrusted: '\\', line feed, carriage return, tab and the other
  * control bytes are printed as \\ \n \r \t \xHH, everything else as is.
  *
@@ -87,7 +87,8 @@ struct client {
 	wslay_event_context_ptr	 ctx;
 	unsigned char		 key[crypto_secretbox_KEYBYTES];
 	const char		*alias;		/* not owned: argv */
-	unsigned char		 pre[RESPONSE_MAX]; /* stream bytes read with the 101 */
+	/* Stream bytes read with the 101. */
+	unsigned char		 pre[RESPONSE_MAX];
 	size_t			 prelen, preoff;
 	char			*line;		/* partial stdin line */
 	size_t			 linelen;
@@ -124,7 +125,8 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: %s --url ws://HOST:PORT/ [--invite KEY.SECRET] --alias NAME\n"
+	    "usage: %s --url ws://HOST:PORT/ [--invite KEY.SECRET]"
+	    " --alias NAME\n"
 	    "           [--create owner|everyone] [--deadline SECONDS]\n"
 	    "       %s --invite KEY.SECRET --open KIND FROM BODY\n",
 	    progname, progname);
@@ -243,8 +245,8 @@ key_derive(unsigned char k[crypto_secretbox_KEYBYTES],
  * the derived key. Returns 0, or -1 if it is not a valid invite.
  */
 static int
-invite_parse(char roomkey[ROOMKEY_LEN + 1], unsigned char k[crypto_secretbox_KEYBYTES],
-    const char *invite)
+invite_parse(char roomkey[ROOMKEY_LEN + 1],
+    unsigned char k[crypto_secretbox_KEYBYTES], const char *invite)
 {
 	unsigned char rk[ROOMKEY_BYTES], secret[SECRET_BYTES];
 	const char *hash;
@@ -269,7 +271,8 @@ invite_parse(char roomkey[ROOMKEY_LEN + 1], unsigned char k[crypto_secretbox_KEY
 
 /* Mints a room key and a secret, prints "invite KEY.SECRET", derives K. */
 static void
-invite_mint(char roomkey[ROOMKEY_LEN + 1], unsigned char k[crypto_secretbox_KEYBYTES])
+invite_mint(char roomkey[ROOMKEY_LEN + 1],
+    unsigned char k[crypto_secretbox_KEYBYTES])
 {
 	unsigned char rk[ROOMKEY_BYTES], secret[SECRET_BYTES];
 	char text[SECRET_LEN + 1];
@@ -327,11 +330,13 @@ body_seal(const unsigned char *k, const char *kind, const char *alias,
 		die("sodium_pad failed");
 	randombytes_buf(raw, NONCE_BYTES);
 	crypto_secretbox_easy(raw + NONCE_BYTES, p, plen, raw, k);
-	blen = sodium_base64_ENCODED_LEN(NONCE_BYTES + crypto_secretbox_MACBYTES + plen,
+	blen = sodium_base64_ENCODED_LEN(NONCE_BYTES +
+	    crypto_secretbox_MACBYTES + plen,
 	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	if ((body = malloc(blen)) == NULL)
 		die("out of memory");
-	sodium_bin2base64(body, blen, raw, NONCE_BYTES + crypto_secretbox_MACBYTES + plen,
+	sodium_bin2base64(body, blen, raw,
+	    NONCE_BYTES + crypto_secretbox_MACBYTES + plen,
 	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	sodium_memzero(p, cap);
 	free(p);
@@ -358,18 +363,21 @@ body_open(const char **text, size_t *textlen, const unsigned char *k,
 		die("out of memory");
 	if (sodium_base642bin(raw, bodylen / 4 * 3 + 3, body, bodylen, NULL,
 	    &rawlen, &end, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
-	    end != body + bodylen || rawlen < NONCE_BYTES + crypto_secretbox_MACBYTES + 1) {
+	    end != body + bodylen ||
+	    rawlen < NONCE_BYTES + crypto_secretbox_MACBYTES + 1) {
 		free(raw);
 		return NULL;
 	}
 	plen = rawlen - NONCE_BYTES - crypto_secretbox_MACBYTES;
 	if ((p = malloc(plen)) == NULL)
 		die("out of memory");
-	if (crypto_secretbox_open_easy(p, raw + NONCE_BYTES, rawlen - NONCE_BYTES,
-	    raw, k) != 0 || sodium_unpad(&p0len, p, plen, plen) != 0 ||
+	if (crypto_secretbox_open_easy(p, raw + NONCE_BYTES,
+	    rawlen - NONCE_BYTES, raw, k) != 0 ||
+	    sodium_unpad(&p0len, p, plen, plen) != 0 ||
 	    !utf8_valid(p, p0len) ||
 	    (nl1 = memchr(p, '\n', p0len)) == NULL ||
-	    (nl2 = memchr(nl1 + 1, '\n', p0len - (size_t)(nl1 + 1 - p))) == NULL ||
+	    (nl2 = memchr(nl1 + 1, '\n',
+	    p0len - (size_t)(nl1 + 1 - p))) == NULL ||
 	    (size_t)(nl1 - p) != kl || memcmp(p, kind, kl) != 0 ||
 	    (size_t)(nl2 - nl1 - 1) != fl || memcmp(nl1 + 1, from, fl) != 0) {
 		sodium_memzero(p, plen);
@@ -385,7 +393,10 @@ body_open(const char **text, size_t *textlen, const unsigned char *k,
 
 /* ---------- frames from the relay ---------- */
 
-/* Prints "KIND FROM TEXT" for a body that opens, else "unverified KIND FROM". */
+/*
+ * Prints "KIND FROM TEXT" for a body that opens, else "unverified KIND
+ * FROM".
+ */
 static void
 frame_body(const struct client *c, const char *cmd, const char *kind,
     const char *from, const char *body)
@@ -411,7 +422,10 @@ frame_body(const struct client *c, const char *cmd, const char *kind,
 	free(p);
 }
 
-/* Splits s at single spaces into at most max fields; returns the count, or -1. */
+/*
+ * Splits s at single spaces into at most max fields; returns the count, or
+ * -1.
+ */
 static int
 fields_split(char **f, int max, char *s)
 {
@@ -448,7 +462,8 @@ frame_handle(struct client *c, char *s, size_t n)
 	else if (nf == 3 && strcmp(f[0], "left") == 0)
 		frame_body(c, "left", "exit", f[1], f[2]);
 	else if (strncmp(s, "welcome ", 8) == 0 ||
-	    (nf == 2 && (strcmp(f[0], "joined") == 0 || strcmp(f[0], "left") == 0 ||
+	    (nf == 2 && (strcmp(f[0], "joined") == 0 ||
+	    strcmp(f[0], "left") == 0 ||
 	    strcmp(f[0], "moderator") == 0 || strcmp(f[0], "stopped") == 0 ||
 	    strcmp(f[0], "error") == 0)) ||
 	    (nf == 3 && strcmp(f[0], "kicked") == 0)) {
@@ -506,7 +521,8 @@ cb_send(wslay_event_context_ptr ctx, const uint8_t *data, size_t len,
 		r = send(c->fd, data, len, MSG_NOSIGNAL);
 	while (r == -1 && errno == EINTR);
 	if (r == -1) {
-		wslay_event_set_error(ctx, errno == EAGAIN || errno == EWOULDBLOCK ?
+		wslay_event_set_error(ctx,
+		    errno == EAGAIN || errno == EWOULDBLOCK ?
 		    WSLAY_ERR_WOULDBLOCK : WSLAY_ERR_CALLBACK_FAILURE);
 		return -1;
 	}
@@ -521,8 +537,8 @@ cb_genmask(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, void *user)
 }
 
 static void
-cb_msg(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_recv_arg *arg,
-    void *user)
+cb_msg(wslay_event_context_ptr ctx,
+    const struct wslay_event_on_msg_recv_arg *arg, void *user)
 {
 	struct client *c = user;
 	char *s;
@@ -531,7 +547,8 @@ cb_msg(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_recv_arg *ar
 		printf("close %u", arg->status_code ? arg->status_code : 1005);
 		if (arg->msg_length > 2) {
 			putchar(' ');
-			out_text((const char *)arg->msg + 2, arg->msg_length - 2);
+			out_text((const char *)arg->msg + 2,
+			    arg->msg_length - 2);
 		}
 		out_end();
 		c->closed = 1;
@@ -594,7 +611,8 @@ url_parse(struct url *u, const char *s)
 	n = colon ? (size_t)(e - colon - 1) : 2;
 	if (n == 0 || n >= sizeof(u->port))
 		return -1;
-	snprintf(u->port, sizeof(u->port), "%.*s", (int)n, colon ? colon + 1 : "80");
+	snprintf(u->port, sizeof(u->port), "%.*s", (int)n,
+	    colon ? colon + 1 : "80");
 	return 0;
 }
 
@@ -637,12 +655,15 @@ handshake_read(struct client *c)
 
 	for (;;) {
 		if (c->prelen == sizeof(c->pre) - 1)
-			die("handshake response over %zu bytes", sizeof(c->pre) - 1);
-		r = recv(c->fd, c->pre + c->prelen, sizeof(c->pre) - 1 - c->prelen, 0);
+			die("handshake response over %zu bytes",
+			    sizeof(c->pre) - 1);
+		r = recv(c->fd, c->pre + c->prelen,
+		    sizeof(c->pre) - 1 - c->prelen, 0);
 		if (r == -1 && errno == EINTR)
 			continue;
 		if (r <= 0)
-			die("handshake: %s", r == 0 ? "connection closed" : strerror(errno));
+			die("handshake: %s", r == 0 ? "connection closed" :
+			    strerror(errno));
 		c->prelen += (size_t)r;
 		c->pre[c->prelen] = '\0';
 		if (memchr(c->pre, '\0', c->prelen) == NULL &&
@@ -672,17 +693,20 @@ handshake(struct client *c, const struct url *u)
 		die("handshake: send: %s", strerror(errno));
 	headlen = handshake_read(c);
 	if (strncmp((char *)c->pre, "HTTP/1.1 ", 9) != 0 ||
-	    c->pre[9] < '1' || c->pre[9] > '5' || c->pre[10] < '0' || c->pre[10] > '9' ||
+	    c->pre[9] < '1' || c->pre[9] > '5' ||
+	    c->pre[10] < '0' || c->pre[10] > '9' ||
 	    c->pre[11] < '0' || c->pre[11] > '9' || c->pre[12] != ' ')
 		die("handshake: not an HTTP/1.1 response");
-	status = (c->pre[9] - '0') * 100 + (c->pre[10] - '0') * 10 + (c->pre[11] - '0');
+	status = (c->pre[9] - '0') * 100 + (c->pre[10] - '0') * 10 +
+	    (c->pre[11] - '0');
 	if (status != 101) {
 		printf("http %d", status);
 		out_end();
 		exit(1);
 	}
 	c->pre[headlen - 2] = '\0';	/* the block ends with one CRLF */
-	if ((why = wsclient_check(strstr((char *)c->pre, "\r\n") + 2, key)) != NULL)
+	why = wsclient_check(strstr((char *)c->pre, "\r\n") + 2, key);
+	if (why != NULL)
 		die("handshake: %s", why);
 	c->preoff = headlen;
 }
@@ -707,7 +731,8 @@ unescape(char *s, size_t n)
 	size_t i, o = 0;
 
 	for (i = 0; i < n; i++) {
-		if (s[i] == '\\' && i + 1 < n && (s[i + 1] == 'n' || s[i + 1] == '\\')) {
+		if (s[i] == '\\' && i + 1 < n &&
+		    (s[i + 1] == 'n' || s[i + 1] == '\\')) {
 			s[o++] = s[i + 1] == 'n' ? '\n' : '\\';
 			i++;
 		} else
@@ -746,11 +771,15 @@ command(struct client *c, char *s, size_t n)
 	if (n == 0)
 		return;
 	if (s[0] != '/' || (n > 1 && s[1] == '/')) {
-		send_sealed(c, "msg", "msg", s + (s[0] == '/'), n - (s[0] == '/'));
-	} else if (strncmp(s, "/purr ", 6) == 0 && (sp = strchr(s + 6, ' ')) != NULL &&
+		send_sealed(c, "msg", "msg", s + (s[0] == '/'),
+		    n - (s[0] == '/'));
+	} else if (strncmp(s, "/purr ", 6) == 0 &&
+	    (sp = strchr(s + 6, ' ')) != NULL &&
 	    sp > s + 6 && (size_t)(sp - s - 6) <= ALIAS_MAX) {
-		snprintf(prefix, sizeof(prefix), "purr %.*s", (int)(sp - s - 6), s + 6);
-		send_sealed(c, prefix, "purr", sp + 1, n - (size_t)(sp + 1 - s));
+		snprintf(prefix, sizeof(prefix), "purr %.*s",
+		    (int)(sp - s - 6), s + 6);
+		send_sealed(c, prefix, "purr", sp + 1,
+		    n - (size_t)(sp + 1 - s));
 	} else if (strcmp(s, "/exit") == 0) {
 		queue_text(c, "exit", 4);
 	} else if (strncmp(s, "/exit ", 6) == 0) {
@@ -778,7 +807,8 @@ stdin_read(struct client *c)
 		return;
 	if (r <= 0) {
 		c->stdin_open = 0;
-		if (!c->closing && wslay_event_queue_close(c->ctx, 1000, NULL, 0) == 0)
+		if (!c->closing &&
+		    wslay_event_queue_close(c->ctx, 1000, NULL, 0) == 0)
 			c->closing = 1;
 		return;
 	}
@@ -832,11 +862,13 @@ client_loop(struct client *c, long deadline_s)
 		wslay_event_send(c->ctx);
 		return 0;
 	}
-	while (wslay_event_want_read(c->ctx) || wslay_event_want_write(c->ctx)) {
+	while (wslay_event_want_read(c->ctx) ||
+	    wslay_event_want_write(c->ctx)) {
 		if ((left = end - now_ms()) <= 0)
 			return 3;
 		pfd[0].fd = c->fd;
-		pfd[0].events = (short)((wslay_event_want_read(c->ctx) ? POLLIN : 0) |
+		pfd[0].events = (short)(
+		    (wslay_event_want_read(c->ctx) ? POLLIN : 0) |
 		    (wslay_event_want_write(c->ctx) ? POLLOUT : 0));
 		pfd[1].fd = c->stdin_open ? STDIN_FILENO : -1;
 		pfd[1].events = POLLIN;
@@ -849,10 +881,12 @@ client_loop(struct client *c, long deadline_s)
 			stdin_read(c);
 		if ((pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) &&
 		    wslay_event_recv(c->ctx) != 0) {
-			wslay_event_send(c->ctx);	/* a close wslay queued */
+			/* Sends a close wslay queued. */
+			wslay_event_send(c->ctx);
 			break;
 		}
-		if (wslay_event_want_write(c->ctx) && wslay_event_send(c->ctx) != 0)
+		if (wslay_event_want_write(c->ctx) &&
+		    wslay_event_send(c->ctx) != 0)
 			break;
 	}
 	return 0;
@@ -873,13 +907,15 @@ parse_seconds(const char *s)
 
 /* --open KIND FROM BODY: decrypts one body offline. */
 static int
-open_one(const unsigned char *k, const char *kind, const char *from, const char *body)
+open_one(const unsigned char *k, const char *kind, const char *from,
+    const char *body)
 {
 	struct client c;
 
 	memset(&c, 0, sizeof(c));
 	memcpy(c.key, k, sizeof(c.key));
-	frame_body(&c, kind, strcmp(kind, "left") == 0 ? "exit" : kind, from, body);
+	frame_body(&c, kind, strcmp(kind, "left") == 0 ? "exit" : kind, from,
+	    body);
 	sodium_memzero(c.key, sizeof(c.key));
 	return 0;
 }
@@ -889,7 +925,8 @@ hello_frame(char *buf, size_t size, const char *create, const char *roomkey,
     const char *alias)
 {
 	if (create)
-		snprintf(buf, size, "create 1 %s %s %s", roomkey, alias, create);
+		snprintf(buf, size, "create 1 %s %s %s", roomkey, alias,
+		    create);
 	else
 		snprintf(buf, size, "join 1 %s %s", roomkey, alias);
 	return buf;
@@ -934,15 +971,18 @@ main(int argc, char *argv[])
 		}
 	}
 	if (invite != NULL && invite_parse(roomkey, c->key, invite) != 0)
-		die("not an invite: want KEY.SECRET (22 and 43 base64url characters)");
+		die("not an invite: want KEY.SECRET "
+		    "(22 and 43 base64url characters)");
 	if (open_mode) {
 		if (invite == NULL || argc - optind != 3)
 			usage();
-		return open_one(c->key, argv[optind], argv[optind + 1], argv[optind + 2]);
+		return open_one(c->key, argv[optind], argv[optind + 1],
+		    argv[optind + 2]);
 	}
 	if (urltext == NULL || c->alias == NULL || optind != argc ||
 	    (invite == NULL && create == NULL) ||
-	    (create != NULL && strcmp(create, "owner") != 0 && strcmp(create, "everyone") != 0) ||
+	    (create != NULL && strcmp(create, "owner") != 0 &&
+	    strcmp(create, "everyone") != 0) ||
 	    strlen(c->alias) == 0 || strlen(c->alias) > ALIAS_MAX ||
 	    strchr(c->alias, ' ') != NULL)
 		usage();
@@ -957,7 +997,10 @@ main(int argc, char *argv[])
 		die("fcntl: %s", strerror(errno));
 	if (wslay_event_context_client_init(&c->ctx, &cbs, c) != 0)
 		die("wslay: out of memory");
-	/* Relay frames may exceed our own limit by an alias; a welcome lists everyone. */
+	/*
+	 * Relay frames may exceed our own limit by an alias; a welcome lists
+	 * everyone.
+	 */
 	wslay_event_config_set_max_recv_msg_length(c->ctx, MSG_MAX);
 	hello_frame(hello, sizeof(hello), create, roomkey, c->alias);
 	queue_text(c, hello, strlen(hello));
@@ -973,6 +1016,7 @@ main(int argc, char *argv[])
 	free(c->line);
 	free(c);
 	if (rc == 3)
-		fprintf(stderr, "%s: deadline of %ld s passed\n", progname, deadline);
+		fprintf(stderr, "%s: deadline of %ld s passed\n", progname,
+		    deadline);
 	return rc;
 }

@@ -99,7 +99,7 @@ wsclient_check(const char *hdrs, const char *key)
 	if ((v = header_find(&vlen, hdrs, "Sec-WebSocket-Accept")) == NULL ||
 	    vlen != ACCEPT_LEN || memcmp(v, want, vlen) != 0)
 		return "wrong Sec-WebSocket-Accept";
-	/* Neither was asked for: RFC 6455 4.1 says fail if the server picks one. */
+	/* Neither was asked for: RFC 6455 4.1 fails a server that picks one. */
 	if (header_find(&vlen, hdrs, "Sec-WebSocket-Extensions") != NULL ||
 	    header_find(&vlen, hdrs, "Sec-WebSocket-Protocol") != NULL)
 		return "unrequested extension or subprotocol";
