@@ -15,13 +15,14 @@ STATIC_FILES := $(shell find static -path static/node_modules -prune -o \
 		-type f -print 2>/dev/null) $(wildcard static)
 
 $(B)/libservchat.a: $(SERVCHAT_OBJ)
-	$(AR) rcs $@ $^
+	$(E) "  AR      $@"
+	$(Q)$(AR) rcs $@ $^
 
 # Same warnings as the daemons; no sanitizers (it runs at build time only).
 $(EMBED): servchat/embed.c servchat/rules.c servchat/rules.h
 	@mkdir -p $(@D)
-	@echo "  HOSTCC  $@"
-	@$(HOSTCC) -std=c11 -D_GNU_SOURCE -O2 $(WARN) -I. $(PKG_CFLAGS) \
+	$(E) "  HOSTCC  $@"
+	$(Q)$(HOSTCC) -std=c11 -D_GNU_SOURCE -O2 $(WARN) -I. $(PKG_CFLAGS) \
 	    -o $@ servchat/embed.c servchat/rules.c $(SODIUM_LIBS)
 
 # The vendored libraries come from static/node_modules, installed exactly as
@@ -37,16 +38,17 @@ endif
 
 $(SERVCHAT_GEN): $(EMBED) $(STATIC_FILES) $(SERVCHAT_NPM)
 	@mkdir -p $(@D)
-	@echo "  EMBED   static -> $@"
-	@$(EMBED) static $@
+	$(E) "  EMBED   static -> $@"
+	$(Q)$(EMBED) static $@
 
 $(B)/obj/servchat/assets_data.o: $(SERVCHAT_GEN) servchat/assets.h
 	@mkdir -p $(@D)
-	@echo "  CC      $<"
-	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(E) "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(B)/servchat: $(B)/obj/servchat/main.o $(B)/obj/servchat/assets_data.o \
     $(B)/libservchat.a $(B)/libcommon.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(E) "  LD      $@"
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 BINS += $(B)/servchat
