@@ -19,7 +19,7 @@ run() {
 		pass=$((pass + 1))
 	else
 		printf '%s\n' "$out"
-		n=$(printf '%s\n' "$out" | grep -c '^[^ :]*:[0-9]*: ')
+		n=$(printf '%s\n' "$out" | grep -c '^[^ :]*:[0-9][0-9]*:')
 		echo "FAIL $name ($n)"
 		fail=$((fail + 1))
 	fi
