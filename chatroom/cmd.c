@@ -10,10 +10,8 @@
 
 #include "cmd.h"
 #include "msg.h"
-#include "room.h"
+#include "room_priv.h"
 #include "sink.h"
-
-#define S(lit)	((struct proto_str){ (lit), sizeof(lit) - 1 })
 
 struct cmd_ctx {
 	struct room_table	*tab;
@@ -50,14 +48,14 @@ static void
 cmd_error(struct cmd_ctx *c, int err)
 {
 	const char		*name;
-	struct proto_str	 parts[2] = { S("error") };
+	struct proto_str	 parts[2] = { PROTO_STR("error") };
 
 	if ((name = proto_error_name(err)) == NULL) {
 		conn_close_async(c->conn, CLOSE_INTERNAL);
 		return;
 	}
 	parts[1] = (struct proto_str){ name, strlen(name) };
-	room_tell(c->conn, room_msg(parts, 2));
+	room_tell(c->conn, msg_join(parts, 2));
 }
 
 void
@@ -86,11 +84,12 @@ cmd_exec(struct room_table *tab, struct conn *conn, struct member *m,
 static void
 cmd_welcome(struct member *m)
 {
-	struct proto_str	parts[2] = { S("joined"), member_alias(m) };
+	struct proto_str	parts[2] = { PROTO_STR("joined"),
+				    member_alias(m) };
 
 	room_tell(m->conn, room_welcome(m));
 	if (m->room->nmembers > 1)
-		room_send(m->room, m, room_msg(parts, 2));
+		room_send(m->room, m, msg_join(parts, 2));
 }
 
 static void
@@ -154,12 +153,12 @@ cmd_join(struct cmd_ctx *c)
 static void
 cmd_msg(struct cmd_ctx *c)
 {
-	struct proto_str	 parts[3] = { S("msg"), member_alias(c->member),
-				    c->req->body };
+	struct proto_str	 parts[3] = { PROTO_STR("msg"),
+				    member_alias(c->member), c->req->body };
 	struct msg		*msg;
 
 	/* Unsent to all: only the sender must learn it failed. */
-	if ((msg = room_msg(parts, 3)) == NULL)
+	if ((msg = msg_join(parts, 3)) == NULL)
 		cmd_error(c, ROOM_ENOMEM);
 	else
 		room_send(c->member->room, c->member, msg);
@@ -183,14 +182,14 @@ cmd_target(struct cmd_ctx *c)
 static void
 cmd_purr(struct cmd_ctx *c)
 {
-	struct proto_str	 parts[3] = { S("purr"), member_alias(c->member),
-				    c->req->body };
+	struct proto_str	 parts[3] = { PROTO_STR("purr"),
+				    member_alias(c->member), c->req->body };
 	struct member		*t;
 	struct msg		*msg;
 
 	if ((t = cmd_target(c)) == NULL)
 		return;
-	if ((msg = room_msg(parts, 3)) == NULL)
+	if ((msg = msg_join(parts, 3)) == NULL)
 		cmd_error(c, ROOM_ENOMEM);
 	else
 		room_tell(t->conn, msg);
@@ -218,13 +217,13 @@ cmd_kick(struct cmd_ctx *c)
 {
 	struct member		*t;
 	struct conn		*conn;
-	struct proto_str	 parts[3] = { S("kicked"), S(""),
-				    member_alias(c->member) };
+	struct proto_str	 parts[3] = { PROTO_STR("kicked"),
+				    PROTO_STR(""), member_alias(c->member) };
 
 	if (!cmd_moderates(c) || (t = cmd_target(c)) == NULL)
 		return;
 	parts[1] = member_alias(t);
-	room_send(t->room, NULL, room_msg(parts, 3));
+	room_send(t->room, NULL, msg_join(parts, 3));
 	conn = t->conn;
 	room_leave(c->tab, t, 0, NULL);
 	conn_close_async(conn, CLOSE_KICKED);
@@ -236,13 +235,13 @@ cmd_stop(struct cmd_ctx *c)
 	struct room		*room = c->member->room;
 	struct member		*m;
 	struct msg		*msg;
-	struct proto_str	 parts[2] = { S("stopped"),
+	struct proto_str	 parts[2] = { PROTO_STR("stopped"),
 				    member_alias(c->member) };
 
 	if (!cmd_moderates(c))
 		return;
 	/* Without memory for `stopped` the 4002 close still tells the story. */
-	msg = room_msg(parts, 2);
+	msg = msg_join(parts, 2);
 	if (msg != NULL)
 		TAILQ_FOREACH(m, &room->members, entry)
 			conn_send(m->conn, msg);

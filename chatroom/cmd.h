@@ -1,94 +1,21 @@
 /*
- * cmd.h: the client commands (cmd.c: one exec function per command, dispatched
- * from a table) and the room internals they work on (room.c). Private to room.c
- * and cmd.c; everyone else uses room.h.
+ * cmd.h: the client commands (cmd.c: one exec function per command,
+ * dispatched from a table), run on the room table of room.h.
  */
 #ifndef CHATROOM_CMD_H
 #define CHATROOM_CMD_H
 
-#include <sys/queue.h>
-
 #include <stddef.h>
-#include <stdint.h>
 
-#include "common/key.h"
-#include "proto.h"
-#include "room.h"
+struct conn;
+struct member;
+struct room_table;
 
-struct msg;
-
-/* Returned with the negative enum proto_error codes: out of memory. */
-#define ROOM_ENOMEM	(-128)
-
-struct member {
-	TAILQ_ENTRY(member)	 entry;		/* in join order */
-	struct room		*room;		/* not owned */
-	struct conn		*conn;		/* not owned */
-	size_t			 aliaslen;
-	char			 alias[PROTO_ALIAS_MAX + 1];
-	char			 token[KEY_LEN + 1];
-};
-
-TAILQ_HEAD(member_list, member);
-
-struct room {
-	struct room		*next;		/* hash chain */
-	uint64_t		 hash;
-	struct member_list	 members;
-	size_t			 nmembers;
-	enum proto_mode		 mode;
-	struct member		*moderator;	/* owner mode only; not owned */
-	char			 key[KEY_LEN + 1];
-};
-
-/* cmd.c: parses frame and runs it (the body of rooms_exec). */
+/*
+ * Executes one complete client text frame from conn, which is member (NULL
+ * before create/join). Replies, fan-out and closes happen through sink.h.
+ */
 void	cmd_exec(struct room_table *, struct conn *, struct member *,
 	    const char *frame, size_t len);
-
-/* room.c: the room table and membership. */
-struct room	*room_find(struct room_table *, const struct proto_str *key);
-/*
- * Makes room req->key with conn as its only member (*out) and moderator in
- * owner mode. Returns 0, PROTO_EEXISTS, PROTO_ETOOMANYROOMS, PROTO_EROOMFULL
- * or ROOM_ENOMEM; nothing changed unless 0. Calls conn_set_member().
- */
-int		 room_create(struct member **out, struct room_table *,
-		    struct conn *, const struct proto_req *req);
-/* Appends a member; 0, PROTO_EROOMFULL or ROOM_ENOMEM. Calls conn_set_member(). */
-int		 room_join(struct member **out, struct room_table *,
-		    struct room *, struct conn *, const struct proto_str *alias);
-/* The member called alias (ASCII case-insensitive), or NULL. */
-struct member	*room_member(struct room *, const struct proto_str *alias);
-/*
- * Removes m: conn_set_member(m->conn, NULL), frees m, and the room if it was
- * the last member. Otherwise, if announce, the rest get `left ALIAS [farewell]`
- * (farewell may be NULL), then `moderator X` if m moderated. m's conn is not
- * closed here: callers close it after, so that the conn no longer has a member
- * when it starts closing.
- */
-void		 room_leave(struct room_table *, struct member *m, int announce,
-		    const struct proto_str *farewell);
-/*
- * Unlinks every member (conn_set_member(conn, NULL)), then closes its conn
- * with why; frees the room.
- */
-void		 room_wipe(struct room_table *, struct room *, enum proto_close);
-
-/*
- * Frames. room_msg joins n parts with single spaces; room_welcome builds the
- * welcome for m. Both return NULL when out of memory.
- */
-struct msg	*room_msg(const struct proto_str *parts, int n);
-struct msg	*room_welcome(const struct member *m);
-struct proto_str member_alias(const struct member *);
-/*
- * Sends msg to every member but except (may be NULL) and drops the caller's
- * reference. A NULL msg (allocation failed) closes those members with 1011:
- * they would otherwise miss an event and hold a wrong picture of the room.
- */
-void		 room_send(struct room *, const struct member *except,
-		    struct msg *msg);
-/* As room_send for one conn. */
-void		 room_tell(struct conn *, struct msg *msg);
 
 #endif

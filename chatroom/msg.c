@@ -1,5 +1,4 @@
 /* msg.c: shared, reference-counted outgoing frames; wiped on release. */
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,30 +76,24 @@ msg_new_wire(const void *p, size_t len)
 }
 
 struct msg *
-msg_join(int n, ...)
+msg_join(const struct proto_str *fields, size_t n)
 {
-	va_list		 ap;
 	struct msg	*m;
-	size_t		 len = 0, off = 0;
-	int		 i;
+	size_t		 len = 0, off = 0, i;
 
-	va_start(ap, n);
-	for (i = 0; i < n; i++)
-		len += strlen(va_arg(ap, const char *)) + (i > 0);
-	va_end(ap);
+	for (i = 0; i < n; i++) {
+		if (fields[i].len > SIZE_MAX - len - 1)
+			return NULL;
+		len += fields[i].len + (i > 0);
+	}
 	if ((m = msg_new(len)) == NULL)
 		return NULL;
-	va_start(ap, n);
 	for (i = 0; i < n; i++) {
-		const char	*s = va_arg(ap, const char *);
-		size_t		 sl = strlen(s);
-
 		if (i > 0)
 			m->data[off++] = ' ';
-		memcpy(m->data + off, s, sl);
-		off += sl;
+		memcpy(m->data + off, fields[i].p, fields[i].len);
+		off += fields[i].len;
 	}
-	va_end(ap);
 	return m;
 }
 

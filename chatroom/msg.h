@@ -8,6 +8,8 @@
 
 #include <stddef.h>
 
+#include "proto.h"
+
 #define MSG_HEADER_MAX	10	/* FIN|text, 127, 64-bit length; never masked */
 
 struct msg {
@@ -19,14 +21,23 @@ struct msg {
 	unsigned char	 raw[];		/* wiped when the last ref goes */
 };
 
-/* A text frame of len payload bytes (contents unset, header set), one ref. NULL on ENOMEM. */
+/*
+ * A text frame of len payload bytes (contents unset, header set), one ref.
+ * NULL on ENOMEM.
+ */
 struct msg	*msg_new(size_t len);
 /* len bytes that are already framed (wslay's control frames), copied. */
 struct msg	*msg_new_wire(const void *p, size_t len);
-/* Joins n strings with single spaces: msg_join(3, "msg", alias, body). NULL on ENOMEM. */
-struct msg	*msg_join(int n, ...);
+/*
+ * The relay's one frame builder: the n fields joined with single spaces, as
+ * every event of man/sanctuary.7 is. NULL on ENOMEM.
+ */
+struct msg	*msg_join(const struct proto_str *fields, size_t n);
 struct msg	*msg_ref(struct msg *);
-/* Drops one reference; the last one wipes and frees. msg_unref(NULL) is a no-op. */
+/*
+ * Drops one reference; the last one wipes and frees. msg_unref(NULL) is a
+ * no-op.
+ */
 void		 msg_unref(struct msg *);
 
 #endif

@@ -1,7 +1,8 @@
 /*
- * proto.h: the client side of the relay protocol (man/sanctuary.7, version 1) as pure
- * functions over bytes. proto.c allocates nothing, calls no library and touches
- * no global state, so a fuzzer links it alone. Parsed fields point into the frame.
+ * proto.h: the client side of the relay protocol (man/sanctuary.7, version 1)
+ * as pure functions over bytes. proto.c allocates nothing, calls no library
+ * and touches no global state, so a fuzzer links it alone. Parsed fields
+ * point into the frame.
  */
 #ifndef CHATROOM_PROTO_H
 #define CHATROOM_PROTO_H
@@ -83,6 +84,9 @@ struct proto_str {
 	size_t		 len;
 };
 
+/* The field of a string literal: PROTO_STR("msg"). */
+#define PROTO_STR(lit)	((struct proto_str){ (lit), sizeof(lit) - 1 })
+
 /* One parsed client frame. Fields a command does not carry are absent. */
 struct proto_req {
 	enum proto_cmd	 cmd;
@@ -100,7 +104,8 @@ struct proto_req {
  * The last field of msg, purr and exit is the rest of the frame, so a space in
  * it is PROTO_EBADBODY. On error req holds nothing useful.
  */
-int		 proto_parse(struct proto_req *req, const char *frame, size_t len);
+int		 proto_parse(struct proto_req *req, const char *frame,
+		    size_t len);
 /* The wire CODE of a negative enum proto_error, or NULL for anything else. */
 const char	*proto_error_name(int err);
 /* The wire code and reason of a close; 0 and "" for CLOSE_NONE or junk. */

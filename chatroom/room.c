@@ -11,9 +11,9 @@
 
 #include <sodium.h>
 
-#include "cmd.h"
 #include "msg.h"
 #include "room.h"
+#include "room_priv.h"
 #include "sink.h"
 
 #define BUCKETS_MIN	16
@@ -121,13 +121,6 @@ size_t
 rooms_members(const struct room_table *tab)
 {
 	return tab->nmembers;
-}
-
-void
-rooms_exec(struct room_table *tab, struct conn *conn, struct member *m,
-    const char *frame, size_t len)
-{
-	cmd_exec(tab, conn, m, frame, len);
 }
 
 void
@@ -289,13 +282,14 @@ room_leave(struct room_table *tab, struct member *m, int announce,
 {
 	struct room		*room = m->room;
 	struct msg		*left = NULL;
-	struct proto_str	 parts[3] = { { "left", 4 }, member_alias(m) };
+	struct proto_str	 parts[3] = { PROTO_STR("left"),
+				    member_alias(m) };
 	int			 was_mod = room->moderator == m;
 
 	if (announce && room->nmembers > 1) {
 		if (farewell != NULL)
 			parts[2] = *farewell;
-		left = room_msg(parts, farewell != NULL ? 3 : 2);
+		left = msg_join(parts, farewell != NULL ? 3 : 2);
 	}
 	member_unlink(tab, m);
 	if (room->nmembers == 0) {
@@ -307,9 +301,9 @@ room_leave(struct room_table *tab, struct member *m, int announce,
 	if (was_mod) {
 		/* Owner mode: the longest-present member inherits. */
 		room->moderator = TAILQ_FIRST(&room->members);
-		parts[0] = (struct proto_str){ "moderator", 9 };
+		parts[0] = PROTO_STR("moderator");
 		parts[1] = member_alias(room->moderator);
-		room_send(room, NULL, room_msg(parts, 2));
+		room_send(room, NULL, msg_join(parts, 2));
 	}
 }
 
@@ -327,61 +321,28 @@ room_wipe(struct room_table *tab, struct room *room, enum proto_close why)
 	room_free(tab, room);
 }
 
-struct msg *
-room_msg(const struct proto_str *parts, int n)
-{
-	struct msg	*msg;
-	size_t		 len = 0, off = 0;
-	int		 i;
-
-	for (i = 0; i < n; i++)
-		len += parts[i].len + (i > 0);
-	if ((msg = msg_new(len)) == NULL)
-		return NULL;
-	for (i = 0; i < n; i++) {
-		if (i > 0)
-			msg->data[off++] = ' ';
-		memcpy(msg->data + off, parts[i].p, parts[i].len);
-		off += parts[i].len;
-	}
-	return msg;
-}
-
-/* Appends " " and s (or only s at the start) at *off. */
-static void
-put(struct msg *msg, size_t *off, const char *s, size_t len)
-{
-	if (*off > 0)
-		msg->data[(*off)++] = ' ';
-	memcpy(msg->data + *off, s, len);
-	*off += len;
-}
-
+/* welcome TOKEN MODE MODERATOR ALIAS...: aliases in join order. */
 struct msg *
 room_welcome(const struct member *m)
 {
 	const struct room	*room = m->room;
 	const struct member	*x;
 	const char		*mode = proto_mode_name(room->mode);
-	const char		*mod = "*";
-	size_t			 modlen = 1, len, off = 0;
+	struct proto_str	*f;
 	struct msg		*msg;
+	size_t			 n = 0;
 
-	if (room->moderator != NULL) {
-		mod = room->moderator->alias;
-		modlen = room->moderator->aliaslen;
-	}
-	len = strlen("welcome") + 1 + KEY_LEN + 1 + strlen(mode) + 1 + modlen;
-	TAILQ_FOREACH(x, &room->members, entry)
-		len += 1 + x->aliaslen;
-	if ((msg = msg_new(len)) == NULL)
+	if ((f = calloc(4 + room->nmembers, sizeof(*f))) == NULL)
 		return NULL;
-	put(msg, &off, "welcome", strlen("welcome"));
-	put(msg, &off, m->token, KEY_LEN);
-	put(msg, &off, mode, strlen(mode));
-	put(msg, &off, mod, modlen);
+	f[n++] = PROTO_STR("welcome");
+	f[n++] = (struct proto_str){ m->token, KEY_LEN };
+	f[n++] = (struct proto_str){ mode, strlen(mode) };
+	f[n++] = room->moderator != NULL ? member_alias(room->moderator) :
+	    PROTO_STR("*");
 	TAILQ_FOREACH(x, &room->members, entry)
-		put(msg, &off, x->alias, x->aliaslen);
+		f[n++] = member_alias(x);
+	msg = msg_join(f, n);
+	free(f);
 	return msg;
 }
 

@@ -1,14 +1,14 @@
 /*
- * room.h: the room table. Rooms live in RAM, keyed by room key, while one member
- * is in them; the last member out wipes and frees the room. All effects on
- * connections go through sink.h. Protocol: man/sanctuary.7.
+ * room.h: the room table. Rooms live in RAM, keyed by room key, while one
+ * member is in them; the last member out wipes and frees the room. All
+ * effects on connections go through sink.h; client frames reach the table
+ * through cmd.h. Protocol: man/sanctuary.7.
  */
 #ifndef CHATROOM_ROOM_H
 #define CHATROOM_ROOM_H
 
 #include <stddef.h>
 
-struct conn;
 struct member;
 struct room_table;
 
@@ -18,20 +18,16 @@ struct room_limits {
 };
 
 struct room_table	*rooms_new(const struct room_limits *);
-/* Wipes and frees every room; members' conns are not told (see rooms_shutdown). */
+/*
+ * Wipes and frees every room; members' conns are not told (see
+ * rooms_shutdown).
+ */
 void			 rooms_free(struct room_table *);
 /* Sends close 1001 to every member's conn and empties the table. */
 void			 rooms_shutdown(struct room_table *);
 size_t			 rooms_count(const struct room_table *);
 size_t			 rooms_members(const struct room_table *);
-
-/*
- * Executes one complete client text frame from conn, which is member (NULL before
- * create/join). Replies, fan-out and closes happen through sink.h.
- */
-void	rooms_exec(struct room_table *, struct conn *, struct member *,
-	    const char *frame, size_t len);
 /* conn of member is gone without exit: tell the others `left ALIAS`. */
-void	rooms_drop(struct room_table *, struct member *);
+void			 rooms_drop(struct room_table *, struct member *);
 
 #endif

@@ -16,9 +16,9 @@
 
 #include <sodium.h>
 
+#include "cmd.h"
 #include "conn.h"
 #include "msg.h"
-#include "room.h"
 #include "server.h"
 
 #define WS_TOKEN	1000	/* one message, in bucket units */
@@ -145,9 +145,11 @@ ws_refill(struct conn *c, int64_t now)
 static void
 ws_send_error(struct conn *c, const char *code)
 {
-	struct msg	*m;
+	struct proto_str	 f[2] = { PROTO_STR("error"),
+				    { code, strlen(code) } };
+	struct msg		*m;
 
-	if ((m = msg_join(2, "error", code)) == NULL)
+	if ((m = msg_join(f, 2)) == NULL)
 		return;
 	ws_send(c, m);
 	msg_unref(m);
@@ -195,7 +197,7 @@ ws_dispatch(struct conn *c)
 		return;
 	}
 	c->tokens -= WS_TOKEN;
-	rooms_exec(srv->rooms, c, c->member, (const char *)c->in.data,
+	cmd_exec(srv->rooms, c, c->member, (const char *)c->in.data,
 	    c->in.len);
 	buf_clear(&c->in);
 	if (c->tokens < WS_TOKEN) {

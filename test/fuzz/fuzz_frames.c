@@ -47,10 +47,10 @@
 
 #include <sodium.h>
 
-#include "chatroom/cmd.h"
 #include "chatroom/conn.h"
 #include "chatroom/peers.h"
 #include "chatroom/room.h"
+#include "chatroom/room_priv.h"
 #include "chatroom/server.h"
 
 #define NCLIENTS	3

@@ -31,6 +31,7 @@
 #include "chatroom/msg.h"
 #include "chatroom/proto.h"
 #include "chatroom/room.h"
+#include "chatroom/room_priv.h"
 #include "chatroom/sink.h"
 #include "common/key.h"
 
@@ -595,7 +596,7 @@ op_exec(struct room_table *tab, int i, const char *p, size_t n)
 	snapshot(&b, tab);
 	actor = c;
 	armed = 1;
-	rooms_exec(tab, c, c->member, frame, len);
+	cmd_exec(tab, c, c->member, frame, len);
 	armed = 0;
 	actor = NULL;
 	settle(tab);

@@ -13,6 +13,7 @@
 
 #include <check.h>
 
+#include "chatroom/cmd.h"
 #include "chatroom/room.h"
 #include "common/key.h"
 #include "unit.h"
@@ -127,7 +128,7 @@ run_step(struct world *w, size_t s, long k, char logs[NCONN][LOGMAX])
 		return 0;
 	fail_at = k;
 	seen = 0;
-	rooms_exec(w->tab, c, fake_conn_member(c), steps[s].frame,
+	cmd_exec(w->tab, c, fake_conn_member(c), steps[s].frame,
 	    strlen(steps[s].frame));
 	hit = k >= 0 && seen > k;
 	fail_at = -1;

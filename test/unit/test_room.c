@@ -9,6 +9,7 @@
 
 #include <check.h>
 
+#include "chatroom/cmd.h"
 #include "chatroom/room.h"
 #include "common/key.h"
 
@@ -48,7 +49,7 @@ teardown(void)
 static void
 say(struct conn *c, const char *frame)
 {
-	rooms_exec(tab, c, fake_conn_member(c), frame, strlen(frame));
+	cmd_exec(tab, c, fake_conn_member(c), frame, strlen(frame));
 }
 
 /* Asserts that c got exactly want (lines) since the last look. */
@@ -820,14 +821,14 @@ START_TEST(test_zero_limits)
 	struct conn		*x = fake_conn_new();
 
 	t = rooms_new(&l);
-	rooms_exec(t, x, NULL, "create 1 " K1 " a owner",
+	cmd_exec(t, x, NULL, "create 1 " K1 " a owner",
 	    strlen("create 1 " K1 " a owner"));
 	got(x, "error toomanyrooms\n");
 	rooms_free(t);
 	l.max_rooms = 4;
 	l.max_members = 0;
 	t = rooms_new(&l);
-	rooms_exec(t, x, NULL, "create 1 " K1 " a owner",
+	cmd_exec(t, x, NULL, "create 1 " K1 " a owner",
 	    strlen("create 1 " K1 " a owner"));
 	got(x, "error roomfull\n");
 	ck_assert_uint_eq(rooms_count(t), 0);
@@ -875,14 +876,14 @@ START_TEST(test_many_rooms)
 		owners[i] = fake_conn_new();
 		n = snprintf(frame, sizeof(frame), "create 1 %s o owner",
 		    keys[i]);
-		rooms_exec(t, owners[i], NULL, frame, (size_t)n);
+		cmd_exec(t, owners[i], NULL, frame, (size_t)n);
 		got_welcome(owners[i], "owner o o", NULL);
 	}
 	ck_assert_uint_eq(rooms_count(t), N);
 	for (i = 0; i < N; i++) {
 		x = fake_conn_new();
 		n = snprintf(frame, sizeof(frame), "join 1 %s j", keys[i]);
-		rooms_exec(t, x, NULL, frame, (size_t)n);
+		cmd_exec(t, x, NULL, frame, (size_t)n);
 		got(owners[i], "joined j\n");
 		say(x, "exit");
 		got(owners[i], "left j\n");
@@ -893,10 +894,10 @@ START_TEST(test_many_rooms)
 	for (i = 1; i < N; i += 2) {
 		x = fake_conn_new();
 		n = snprintf(frame, sizeof(frame), "join 1 %s j", keys[i]);
-		rooms_exec(t, x, NULL, frame, (size_t)n);
+		cmd_exec(t, x, NULL, frame, (size_t)n);
 		got(owners[i], "joined j\n");
 		n = snprintf(frame, sizeof(frame), "join 1 %s j", keys[i - 1]);
-		rooms_exec(t, x, NULL, frame, (size_t)n);
+		cmd_exec(t, x, NULL, frame, (size_t)n);
 		ck_assert_ptr_nonnull(fake_conn_member(x));
 	}
 	ck_assert_uint_eq(rooms_members(t), N);
