@@ -14,6 +14,7 @@
 
 #include "chatroom/msg.h"
 #include "chatroom/sink.h"
+#include "fake_conn.h"
 
 struct conn {
 	struct conn	*next;		/* all fakes, for fake_conn_free_all */
@@ -22,13 +23,6 @@ struct conn {
 	size_t		 len, cap;
 	int		 closes;	/* conn_close_async calls */
 };
-
-/* The fake's own API, also declared in the tests that use it. */
-struct conn	*fake_conn_new(void);
-void		 fake_conn_free_all(void);
-struct member	*fake_conn_member(const struct conn *);
-const char	*fake_conn_take(struct conn *);
-int		 fake_conn_closes(const struct conn *);
 
 static struct conn	*fakes;
 
@@ -77,7 +71,6 @@ fake_conn_member(const struct conn *c)
 	return c->member;
 }
 
-/* Everything c got since the last take; valid until the next take of c. */
 const char *
 fake_conn_take(struct conn *c)
 {

@@ -16,14 +16,8 @@
 #include "chatroom/cmd.h"
 #include "chatroom/room.h"
 #include "common/key.h"
+#include "fake_conn.h"
 #include "unit.h"
-
-/* The fake's API (test/unit/fake_conn.c). */
-struct conn	*fake_conn_new(void);
-void		 fake_conn_free_all(void);
-struct member	*fake_conn_member(const struct conn *);
-const char	*fake_conn_take(struct conn *);
-int		 fake_conn_closes(const struct conn *);
 
 void	*__real_malloc(size_t);
 void	*__real_calloc(size_t, size_t);

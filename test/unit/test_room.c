@@ -13,14 +13,8 @@
 #include "chatroom/room.h"
 #include "common/key.h"
 
+#include "fake_conn.h"
 #include "unit.h"
-
-/* The fake's API (test/unit/fake_conn.c). */
-struct conn	*fake_conn_new(void);
-void		 fake_conn_free_all(void);
-struct member	*fake_conn_member(const struct conn *);
-const char	*fake_conn_take(struct conn *);
-int		 fake_conn_closes(const struct conn *);
 
 #define K1	"xWqn-nCtemuA0e9BUnlt8Q"
 #define K2	"aE967PGYEip9QOQTh9f4sA"
