@@ -26,7 +26,8 @@ FUZZ_SRC_proto	 = test/fuzz/fuzz_proto.c chatroom/proto.c common/key.c
 FUZZ_LIBS_proto	 = -lsodium
 # Its own fake sink instead of conn.c; allocations can be made to fail.
 FUZZ_SRC_room	 = test/fuzz/fuzz_room.c chatroom/room.c chatroom/cmd.c \
-		   chatroom/proto.c chatroom/msg.c common/key.c
+		   chatroom/proto.c chatroom/msg.c common/key.c \
+		   test/lib/failalloc.c
 FUZZ_LIBS_room	 = -lsodium -Wl,--wrap=malloc -Wl,--wrap=calloc
 # The whole relay but main.c, behind a socketpair.
 FUZZ_SRC_frames	 = test/fuzz/fuzz_frames.c \

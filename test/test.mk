@@ -10,7 +10,8 @@ $(B)/test/%: $(B)/obj/test/unit/%.o $(B)/obj/test/unit/runner.o $(B)/obj/test/un
 	$(E) "  LD      $@"
 	$(Q)$(CC) $(ALL_LDFLAGS) $(UNIT_WRAP) -o $@ $^ $(CHECK_LIBS) $(PKG_LIBS) -lwslay
 
-# test_oom fails allocations on demand.
+# test_oom fails allocations on demand (test/lib/failalloc.h).
+$(B)/test/test_oom: $(B)/obj/test/lib/failalloc.o
 $(B)/test/test_oom: UNIT_WRAP = -Wl,--wrap=malloc -Wl,--wrap=calloc
 
 unit: $(UNIT_BINS)

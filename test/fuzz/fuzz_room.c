@@ -7,6 +7,7 @@
  *	D DIGIT		conn DIGIT drops (TCP close): rooms_drop(), as the
  *			server's before-sleep hook does
  *	M C		allocation number (C mod 16) + 1 from now fails, once
+ *			(test/lib/failalloc.h: only the room code's count)
  *	X		rooms_shutdown()
  * A conn that was closed or dropped is replaced by a fresh one before it is
  * used again, as a client reconnects. After every operation the table is
@@ -34,6 +35,7 @@
 #include "chatroom/room_priv.h"
 #include "chatroom/sink.h"
 #include "common/key.h"
+#include "test/lib/failalloc.h"
 
 #include "ref.h"
 
@@ -43,12 +45,6 @@
 #define MAX_FAKES	(NCONNS + MAX_OPS)
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
-
-/* Allocation failures on demand: mk/fuzz.mk links with --wrap=malloc,calloc. */
-void	*__real_malloc(size_t);
-void	*__real_calloc(size_t, size_t);
-void	*__wrap_malloc(size_t);
-void	*__wrap_calloc(size_t, size_t);
 
 struct conn {
 	struct member	*member;	/* as conn_set_member() said */
@@ -64,32 +60,9 @@ static struct conn	 fakes[MAX_FAKES];
 static size_t		 nfakes;
 static struct conn	*slot[NCONNS];
 static struct conn	*actor;		/* whose frame runs now, or NULL */
-static int		 fail_in;	/* > 0: that allocation fails */
 static int		 failed;	/* an allocation failed this step */
-static int		 armed;		/* inside the room code */
 static const struct room_limits limits = { 3, 3 };
 static int		 trace;		/* FUZZ_TRACE set: print every step */
-
-static int
-fail_now(void)
-{
-	if (!armed || fail_in == 0 || --fail_in > 0)
-		return 0;
-	failed = 1;
-	return 1;
-}
-
-void *
-__wrap_malloc(size_t n)
-{
-	return fail_now() ? NULL : __real_malloc(n);
-}
-
-void *
-__wrap_calloc(size_t n, size_t size)
-{
-	return fail_now() ? NULL : __real_calloc(n, size);
-}
 
 /* The harness's own memory: never failed, never counted. */
 static void
@@ -247,9 +220,9 @@ settle(struct room_table *tab)
 			if (c->dead || c->code != CLOSE_INTERNAL)
 				abort();
 			c->member = NULL;
-			armed = 1;
+			failalloc_on();
 			rooms_drop(tab, m);
-			armed = 0;
+			failed |= failalloc_off();
 			again = 1;
 		}
 	}
@@ -595,9 +568,9 @@ op_exec(struct room_table *tab, int i, const char *p, size_t n)
 
 	snapshot(&b, tab);
 	actor = c;
-	armed = 1;
+	failalloc_on();
 	cmd_exec(tab, c, c->member, frame, len);
-	armed = 0;
+	failed |= failalloc_off();
 	actor = NULL;
 	settle(tab);
 	check_rules(&b, tab, c, frame, len);
@@ -613,9 +586,9 @@ op_drop(struct room_table *tab, int i)
 	snapshot(&b, tab);
 	c->member = NULL;
 	if (m != NULL) {
-		armed = 1;
+		failalloc_on();
 		rooms_drop(tab, m);
-		armed = 0;
+		failed |= failalloc_off();
 	}
 	c->dead = 1;
 	slot[i] = fake_new();
@@ -671,7 +644,7 @@ run(struct room_table *tab, const char *p, size_t len)
 		else if (n >= 2 && p[0] == 'D')
 			op_drop(tab, (unsigned char)p[1] % NCONNS);
 		else if (n >= 2 && p[0] == 'M')
-			fail_in = (unsigned char)p[1] % 16 + 1;
+			failalloc_after((unsigned char)p[1] % 16);
 		else if (n >= 1) {
 			i = (unsigned char)(p[0] - '0') % NCONNS;
 			op_exec(tab, i, p + 1, n - 1);
@@ -696,11 +669,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		abort();
 	trace = getenv("FUZZ_TRACE") != NULL;
 	nfakes = 0;
-	fail_in = 0;
+	failalloc_after(-1);
 	for (i = 0; i < NCONNS; i++)
 		slot[i] = fake_new();
 	run(tab, (const char *)data, len);
-	fail_in = 0;
+	failalloc_after(-1);
 	rooms_free(tab);
 	for (i = 0; i < nfakes; i++)
 		free(fakes[i].out);

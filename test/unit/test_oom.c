@@ -1,11 +1,11 @@
 /*
  * test_oom.c: the room logic (room.c, cmd.c, msg.c) when memory runs out.
  * A conversation is replayed step by step; at each step every allocation
- * fails in turn (the binary is linked with --wrap=malloc,calloc). Whatever
- * failed, each conn may only have seen what the step gives it when memory
- * suffices, or a close 1011 "out of memory"; the table must stay whole (its
- * members are exactly the conns that hold one), and nothing may leak (the
- * unit-asan run checks that).
+ * fails in turn (test/lib/failalloc.h). Whatever failed, each conn may only
+ * have seen what the step gives it when memory suffices, or a close 1011
+ * "out of memory"; the table must stay whole (its members are exactly the
+ * conns that hold one), and nothing may leak (the unit-asan run checks
+ * that).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,32 +17,8 @@
 #include "chatroom/room.h"
 #include "common/key.h"
 #include "fake_conn.h"
+#include "test/lib/failalloc.h"
 #include "unit.h"
-
-void	*__real_malloc(size_t);
-void	*__real_calloc(size_t, size_t);
-void	*__wrap_malloc(size_t);
-void	*__wrap_calloc(size_t, size_t);
-
-static long	fail_at = -1, seen;
-
-static int
-fail_now(void)
-{
-	return fail_at >= 0 && seen++ == fail_at;
-}
-
-void *
-__wrap_malloc(size_t n)
-{
-	return fail_now() ? NULL : __real_malloc(n);
-}
-
-void *
-__wrap_calloc(size_t n, size_t size)
-{
-	return fail_now() ? NULL : __real_calloc(n, size);
-}
 
 #define KEY	"xWqn-nCtemuA0e9BUnlt8Q"
 #define NCONN	3
@@ -120,12 +96,12 @@ run_step(struct world *w, size_t s, long k, char logs[NCONN][LOGMAX])
 
 	if (w->gone[steps[s].who])
 		return 0;
-	fail_at = k;
-	seen = 0;
+	failalloc_after(k);
+	failalloc_on();
 	cmd_exec(w->tab, c, fake_conn_member(c), steps[s].frame,
 	    strlen(steps[s].frame));
-	hit = k >= 0 && seen > k;
-	fail_at = -1;
+	hit = failalloc_off();
+	failalloc_after(-1);
 	for (i = 0; i < NCONN; i++)
 		normalize(logs[i], fake_conn_take(w->c[i]));
 	settle(w);
