@@ -70,7 +70,8 @@ static int
 ref_cp_banned(uint32_t c)
 {
 	static const uint32_t	list[] = { 0x0085, 0x00a0, 0x1680, 0x2028,
-		0x2029, 0x202f, 0x205f, 0x3000, 0x00ad, 0x061c, 0x180e, 0xfeff };
+		0x2029, 0x202f, 0x205f, 0x3000, 0x00ad, 0x061c, 0x180e,
+		0xfeff };
 	size_t			i;
 
 	if (c <= 0x20 || (c >= 0x7f && c <= 0x9f))
@@ -258,7 +259,8 @@ check_field(const struct proto_str *got, struct span want, const char *frame,
 		abort();
 	if (want.n == 0)
 		return;
-	if (got->p != want.p || got->p < frame || got->p + got->len > frame + len)
+	if (got->p != want.p || got->p < frame ||
+	    got->p + got->len > frame + len)
 		abort();
 }
 

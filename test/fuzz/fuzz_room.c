@@ -104,7 +104,8 @@ static void
 check_event(const unsigned char *p, size_t n)
 {
 	static const char *const verbs[] = { "welcome ", "joined ", "left ",
-		"moderator ", "msg ", "purr ", "kicked ", "stopped ", "error " };
+		"moderator ", "msg ", "purr ", "kicked ", "stopped ",
+		"error " };
 	size_t		 i;
 
 	if (n == 0 || p[n - 1] == ' ' || memchr(p, '\n', n) != NULL ||
@@ -246,7 +247,8 @@ check_room(const struct room *room)
 		    m->alias[m->aliaslen] != '\0' ||
 		    !key_valid(m->token, KEY_LEN))
 			abort();
-		for (x = TAILQ_NEXT(m, entry); x != NULL; x = TAILQ_NEXT(x, entry))
+		for (x = TAILQ_NEXT(m, entry); x != NULL;
+		    x = TAILQ_NEXT(x, entry))
 			if (ref_alias_equal(m->alias, m->aliaslen, x->alias,
 			    x->aliaslen) || memcmp(m->token, x->token,
 			    KEY_LEN) == 0)
@@ -499,7 +501,8 @@ check_rules(const struct before *b, struct room_table *tab, struct conn *c,
 			/* A resume: the old conn alone hears, 4004. */
 			if (b->member[i] == c->member) {
 				if (fakes[i].outlen != 11 ||
-				    memcmp(fakes[i].out, "close 4004\n", 11) != 0)
+				    memcmp(fakes[i].out, "close 4004\n",
+				    11) != 0)
 					abort();
 				check_others(c, NULL);
 				return;

@@ -42,7 +42,7 @@ static const struct step {
 struct world {
 	struct room_table	*tab;
 	struct conn		*c[NCONN];
-	int			 gone[NCONN];	/* closed: the daemon dropped it */
+	int			 gone[NCONN];	/* closed: the daemon dropped */
 };
 
 /* Tokens differ between runs: "welcome TOKEN" becomes "welcome *". */
@@ -161,8 +161,8 @@ check_told(char got[NCONN][LOGMAX], char want[NCONN][LOGMAX], size_t s,
 		    has_oom_close(got[j]) || has_oom_close(got[actor]) ||
 		    has_its_close(got[j], want[j]),
 		    "step %zu (%s), allocation %ld: conn %d got \"%s\" instead "
-		    "of \"%s\" and nobody was closed 1011", s, steps[s].frame, k,
-		    j, got[j], want[j]);
+		    "of \"%s\" and nobody was closed 1011", s, steps[s].frame,
+		    k, j, got[j], want[j]);
 }
 
 /* The table holds exactly the members of the conns still open. */

@@ -45,10 +45,11 @@ static const struct good {
 	{ N("exit"), PROTO_EXIT, NULL, NULL, NULL, NULL, 0 },
 	{ N("exit ciao!"), PROTO_EXIT, NULL, NULL, NULL, "ciao!", 0 },
 	/* Aliases at the edges of what is allowed. */
-	{ N("kick \xc3\xa9l\xc3\xa8ve"), PROTO_KICK, NULL, "\xc3\xa9l\xc3\xa8ve",
-	    NULL, NULL, 0 },
-	{ N("kick \xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc"
-	    "\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc"),
+	{ N("kick \xc3\xa9l\xc3\xa8ve"), PROTO_KICK, NULL,
+	    "\xc3\xa9l\xc3\xa8ve", NULL, NULL, 0 },
+	{ N("kick \xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc"
+	    "\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc"
+	    "\xc3\xbc"),
 	    PROTO_KICK, NULL,
 	    "\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc"
 	    "\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc",
@@ -116,7 +117,8 @@ static const struct bad {
 	{ N("create 1 " K), PROTO_EBADCOMMAND },
 	{ N("create 1 " K " alice"), PROTO_EBADCOMMAND },
 	{ N("create 1 " K " alice owner x"), PROTO_EBADCOMMAND },
-	{ N("create 9 x y"), PROTO_EBADCOMMAND },	/* count before fields */
+	/* count before fields */
+	{ N("create 9 x y"), PROTO_EBADCOMMAND },
 	{ N("join"), PROTO_EBADCOMMAND },
 	{ N("join 1 " K), PROTO_EBADCOMMAND },
 	{ N("join 1 " K " bob " T " x"), PROTO_EBADCOMMAND },
@@ -155,17 +157,22 @@ static const struct bad {
 	{ N("join 1 " K " a\xc3"), PROTO_EBADALIAS },	/* truncated */
 	{ N("join 1 " K " \xe2\x82"), PROTO_EBADALIAS },	/* truncated */
 	{ N("join 1 " K " \xf0\x9f\x90"), PROTO_EBADALIAS },	/* truncated */
-	{ N("join 1 " K " \xc3" "a"), PROTO_EBADALIAS },	/* bad continuation */
-	{ N("join 1 " K " \xc0\xaf"), PROTO_EBADALIAS },	/* overlong '/' */
+	/* bad continuation */
+	{ N("join 1 " K " \xc3" "a"), PROTO_EBADALIAS },
+	/* overlong '/' */
+	{ N("join 1 " K " \xc0\xaf"), PROTO_EBADALIAS },
 	{ N("join 1 " K " \xc1\xbf"), PROTO_EBADALIAS },	/* overlong */
 	{ N("join 1 " K " \xe0\x80\xaf"), PROTO_EBADALIAS },	/* overlong */
 	{ N("join 1 " K " \xe0\x9f\xbf"), PROTO_EBADALIAS },	/* overlong */
-	{ N("join 1 " K " \xf0\x80\x80\xaf"), PROTO_EBADALIAS },	/* overlong */
-	{ N("join 1 " K " \xf0\x8f\xbf\xbf"), PROTO_EBADALIAS },	/* overlong */
+	/* overlong */
+	{ N("join 1 " K " \xf0\x80\x80\xaf"), PROTO_EBADALIAS },
+	/* overlong */
+	{ N("join 1 " K " \xf0\x8f\xbf\xbf"), PROTO_EBADALIAS },
 	{ N("join 1 " K " \xed\xa0\x80"), PROTO_EBADALIAS },	/* U+D800 */
 	{ N("join 1 " K " \xed\xbf\xbf"), PROTO_EBADALIAS },	/* U+DFFF */
 	{ N("join 1 " K " \xed\xa0\xbd\xed\xb0\xb1"), PROTO_EBADALIAS },
-	{ N("join 1 " K " \xf4\x90\x80\x80"), PROTO_EBADALIAS },	/* >10FFFF */
+	/* >10FFFF */
+	{ N("join 1 " K " \xf4\x90\x80\x80"), PROTO_EBADALIAS },
 	{ N("join 1 " K " \xf5\x80\x80\x80"), PROTO_EBADALIAS },
 	{ N("join 1 " K " \xf8\x88\x80\x80\x80"), PROTO_EBADALIAS },
 	{ N("join 1 " K " a\x01"), PROTO_EBADALIAS },
@@ -178,7 +185,8 @@ static const struct bad {
 	{ N("join 1 " K " \xc2\x85"), PROTO_EBADALIAS },	/* NEL */
 	{ N("join 1 " K " \xc2\x9f"), PROTO_EBADALIAS },	/* C1 */
 	{ N("join 1 " K " \xc2\xa0"), PROTO_EBADALIAS },	/* NBSP */
-	{ N("join 1 " K " a\xc2\xad" "b"), PROTO_EBADALIAS },	/* soft hyphen */
+	/* soft hyphen */
+	{ N("join 1 " K " a\xc2\xad" "b"), PROTO_EBADALIAS },
 	{ N("join 1 " K " \xd8\x9c"), PROTO_EBADALIAS },	/* U+061C */
 	{ N("join 1 " K " \xe1\x9a\x80"), PROTO_EBADALIAS },	/* U+1680 */
 	{ N("join 1 " K " \xe1\xa0\x8e"), PROTO_EBADALIAS },	/* U+180E */
@@ -191,7 +199,8 @@ static const struct bad {
 	{ N("join 1 " K " \xe2\x80\xa8"), PROTO_EBADALIAS },	/* U+2028 */
 	{ N("join 1 " K " \xe2\x80\xa9"), PROTO_EBADALIAS },	/* U+2029 */
 	{ N("join 1 " K " \xe2\x80\xaa"), PROTO_EBADALIAS },	/* LRE */
-	{ N("join 1 " K " a\xe2\x80\xae" "b"), PROTO_EBADALIAS },	/* RLO */
+	/* RLO */
+	{ N("join 1 " K " a\xe2\x80\xae" "b"), PROTO_EBADALIAS },
 	{ N("join 1 " K " \xe2\x80\xaf"), PROTO_EBADALIAS },	/* NNBSP */
 	{ N("join 1 " K " \xe2\x81\x9f"), PROTO_EBADALIAS },	/* MMSP */
 	{ N("join 1 " K " \xe2\x81\xa0"), PROTO_EBADALIAS },	/* WJ */
@@ -499,7 +508,8 @@ START_TEST(test_body)
 	ck_assert_int_eq(proto_body_valid("", 0), 0);
 	for (i = 0; i < 256; i++) {
 		c = (char)i;
-		ck_assert_int_eq(proto_body_valid(&c, 1), i >= 0x21 && i <= 0x7e);
+		ck_assert_int_eq(proto_body_valid(&c, 1),
+		    i >= 0x21 && i <= 0x7e);
 	}
 }
 END_TEST
