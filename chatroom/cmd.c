@@ -8,8 +8,10 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "common/key.h"
 #include "cmd.h"
 #include "msg.h"
+#include "proto.h"
 #include "room_priv.h"
 #include "sink.h"
 

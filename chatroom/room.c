@@ -11,7 +11,9 @@
 
 #include <sodium.h>
 
+#include "common/key.h"
 #include "msg.h"
+#include "proto.h"
 #include "room.h"
 #include "room_priv.h"
 #include "sink.h"
@@ -342,7 +344,7 @@ room_welcome(const struct member *m)
 	TAILQ_FOREACH(x, &room->members, entry)
 		f[n++] = member_alias(x);
 	msg = msg_join(f, n);
-	free(f);
+	free(f);	/* pointers into the room only: nothing to wipe */
 	return msg;
 }
 
