@@ -16,6 +16,7 @@ STATIC_FILES := $(shell find static -path static/node_modules -prune -o \
 
 $(B)/libservchat.a: $(SERVCHAT_OBJ)
 	$(E) "  AR      $@"
+	@rm -f $@
 	$(Q)$(AR) rcs $@ $^
 
 # Same warnings as the daemons; no sanitizers (it runs at build time only).

@@ -49,7 +49,7 @@
 
 #include "chatroom/cmd.h"
 #include "chatroom/conn.h"
-#include "chatroom/peers.h"
+#include "common/peers.h"
 #include "chatroom/room.h"
 #include "chatroom/server.h"
 
