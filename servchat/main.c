@@ -6,12 +6,7 @@
  * Startup: options -> sockets -> harden_process() -> daemons -> banner; then
  * the main thread waits for SIGINT or SIGTERM and stops the daemons.
  */
-#include <sys/socket.h>
-
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <ifaddrs.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +17,7 @@
 #include <popt.h>
 
 #include "common/harden.h"
+#include "common/lan.h"
 #include "common/log.h"
 #include "common/net.h"
 #include "common/opts.h"
@@ -123,86 +119,6 @@ options_parse(struct options *o, int argc, char *argv[])
 	usage_ctx = NULL;
 }
 
-static int
-addr_is_any(const struct sockaddr_storage *ss)
-{
-	if (ss->ss_family == AF_INET6)
-		return IN6_IS_ADDR_UNSPECIFIED(
-		    &((const struct sockaddr_in6 *)ss)->sin6_addr);
-	return ((const struct sockaddr_in *)ss)->sin_addr.s_addr ==
-	    htonl(INADDR_ANY);
-}
-
-/* Link-local IPv6 needs a zone id, which a URL cannot carry usefully. */
-static int
-addr_linklocal(const struct sockaddr *sa)
-{
-	return sa->sa_family == AF_INET6 && IN6_IS_ADDR_LINKLOCAL(
-	    &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr);
-}
-
-/* The address a phone on the LAN should open: IPv4 first. */
-static char	lan_url[INET6_ADDRSTRLEN + 32];
-static int	lan_url_family;
-
-static void
-banner_remember(const struct sockaddr *sa, const char *name)
-{
-	int	loopback;
-
-	if (sa->sa_family == AF_INET6)
-		loopback = IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)
-		    (const void *)sa)->sin6_addr);
-	else
-		loopback = (ntohl(((const struct sockaddr_in *)
-		    (const void *)sa)->sin_addr.s_addr) >> 24) == 127;
-	if (loopback || (lan_url[0] != '\0' && (lan_url_family == AF_INET ||
-	    sa->sa_family != AF_INET)))
-		return;
-	snprintf(lan_url, sizeof(lan_url), "http://%s/", name);
-	lan_url_family = sa->sa_family;
-}
-
-/*
- * One line per URL of a listener: its address, or for a wildcard socket
- * each address this host has in that family.
- */
-static void
-banner(int fd)
-{
-	struct sockaddr_storage	 ss;
-	struct ifaddrs		*ifa, *i;
-	socklen_t		 len = sizeof(ss);
-	unsigned		 port;
-	char			 name[INET6_ADDRSTRLEN + 16];
-	int			 shown = 0;
-
-	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1)
-		fatal("getsockname");
-	port = ntohs(ss.ss_family == AF_INET6 ?
-	    ((struct sockaddr_in6 *)&ss)->sin6_port :
-	    ((struct sockaddr_in *)&ss)->sin_port);
-	if (addr_is_any(&ss) && getifaddrs(&ifa) == 0) {
-		for (i = ifa; i != NULL; i = i->ifa_next) {
-			if (i->ifa_addr == NULL ||
-			    i->ifa_addr->sa_family != ss.ss_family ||
-			    addr_linklocal(i->ifa_addr))
-				continue;
-			net_addr_format(name, sizeof(name), i->ifa_addr, port);
-			log_banner("http://%s/", name);
-			banner_remember(i->ifa_addr, name);
-			shown++;
-		}
-		freeifaddrs(ifa);
-	}
-	if (shown == 0) {
-		net_addr_format(name, sizeof(name), (struct sockaddr *)&ss, port);
-		log_banner("http://%s/", name);
-		if (!addr_is_any(&ss))
-			banner_remember((struct sockaddr *)&ss, name);
-	}
-}
-
 static void
 server_limits_get(struct server_limits *lim)
 {
@@ -242,6 +158,7 @@ main(int argc, char *argv[])
 	struct server_limits	 lim;
 	struct routes_conf	 rc;
 	struct options		 o;
+	struct lan		 lan;
 	sigset_t		 stopsigs;
 	int			 i, n, sig;
 
@@ -265,10 +182,12 @@ main(int argc, char *argv[])
 
 	/* log.c prefixes each line with the name: "servchat 1.0.0: URL". */
 	log_init("servchat " SANCTUARY_VERSION);
+	memset(&lan, 0, sizeof(lan));
 	for (i = 0; i < n; i++)
-		banner(ls[i].fd);
-	if (qr_flag && lan_url[0] != '\0' && qr_print(lan_url) == -1)
-		log_warnx("--qr: cannot encode %s", lan_url);
+		if (lan_banner(&lan, ls[i].fd) == -1)
+			fatal("getsockname");
+	if (qr_flag && lan.url[0] != '\0' && qr_print(lan.url) == -1)
+		log_warnx("--qr: cannot encode %s", lan.url);
 
 	while (sigwait(&stopsigs, &sig) != 0)
 		;
