@@ -29,19 +29,32 @@
 
 #define SERVPORT_DEFAULT	6969
 
-static struct limit limits[] = {
-	LIMIT("http-timeout", "SECONDS", 1, 3600, 15,
-	  "Close a connection idle this long"),
-	LIMIT("max-conns", "COUNT", 1, 16384, 256,
-	  "Connections per listening socket"),
-	LIMIT("max-per-ip", "COUNT", 1, 16384, 64,
-	  "Connections per client address (IPv6: per /64)"),
-	LIMIT("conn-memory", "BYTES", 8192, 1048576, 32768,
-	  "Memory per connection for request and response headers"),
-	LIMIT_END
+/* The limits, in --help order; each indexes the table below. */
+enum servchat_limit {
+	SERVCHAT_HTTP_TIMEOUT,
+	SERVCHAT_MAX_CONNS,
+	SERVCHAT_MAX_PER_IP,
+	SERVCHAT_CONN_MEMORY,
+	SERVCHAT_NLIMITS
 };
 
-static struct poptOption limit_rows[sizeof(limits) / sizeof(limits[0])];
+/* Every limit: one row, feeding popt, --help and the man page check. */
+static struct limit limits[SERVCHAT_NLIMITS] = {
+	[SERVCHAT_HTTP_TIMEOUT] =
+	    LIMIT("http-timeout", "SECONDS", 1, 3600, 15,
+	    "Close a connection idle this long"),
+	[SERVCHAT_MAX_CONNS] =
+	    LIMIT("max-conns", "COUNT", 1, 16384, 256,
+	    "Connections per listening socket"),
+	[SERVCHAT_MAX_PER_IP] =
+	    LIMIT("max-per-ip", "COUNT", 1, 16384, 64,
+	    "Connections per client address (IPv6: per /64)"),
+	[SERVCHAT_CONN_MEMORY] =
+	    LIMIT("conn-memory", "BYTES", 8192, 1048576, 32768,
+	    "Memory per connection for request and response headers"),
+};
+
+static struct poptOption limit_rows[SERVCHAT_NLIMITS + 1];
 static char		*servport_arg, *relay_arg, *static_dir_arg;
 static int		 qr_flag;
 
@@ -96,7 +109,8 @@ options_check(struct options *o)
 		    o->servport);
 	if (relay_arg != NULL) {
 		if (relay_parse(&o->relay, relay_arg, &why) == -1)
-			log_usage_error(usage, "--relay %s: %s", relay_arg, why);
+			log_usage_error(usage, "--relay %s: %s", relay_arg,
+			    why);
 		o->has_relay = 1;
 	}
 }
@@ -106,11 +120,11 @@ options_parse(struct options *o, int argc, char *argv[])
 {
 	memset(o, 0, sizeof(*o));
 	o->dirfd = -1;
-	opts_limit_rows(limit_rows, limits);
+	opts_limit_rows(limit_rows, limits, SERVCHAT_NLIMITS);
 	/* popt wants const char **; it never writes through argv. */
-	usage_ctx = poptGetContext("servchat", argc, (const char **)(void *)argv,
-	    options_table, 0);
-	opts_parse(usage_ctx, limits, "servchat");
+	usage_ctx = poptGetContext("servchat", argc,
+	    (const char **)(void *)argv, options_table, 0);
+	opts_parse(usage_ctx, limits, SERVCHAT_NLIMITS, "servchat");
 	options_check(o);
 	if (static_dir_arg != NULL && (o->dirfd = open(static_dir_arg,
 	    O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
@@ -122,10 +136,10 @@ options_parse(struct options *o, int argc, char *argv[])
 static void
 server_limits_get(struct server_limits *lim)
 {
-	lim->timeout = (unsigned int)limit_get(limits, "http-timeout");
-	lim->max_conns = (unsigned int)limit_get(limits, "max-conns");
-	lim->per_ip = (unsigned int)limit_get(limits, "max-per-ip");
-	lim->memory = (size_t)limit_get(limits, "conn-memory");
+	lim->timeout = (unsigned int)limit_get(limits, SERVCHAT_HTTP_TIMEOUT);
+	lim->max_conns = (unsigned int)limit_get(limits, SERVCHAT_MAX_CONNS);
+	lim->per_ip = (unsigned int)limit_get(limits, SERVCHAT_MAX_PER_IP);
+	lim->memory = (size_t)limit_get(limits, SERVCHAT_CONN_MEMORY);
 }
 
 /*

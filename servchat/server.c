@@ -57,7 +57,8 @@ server_notify(void *cls, struct MHD_Connection *c, void **socket_context,
 	if (ci == NULL || ci->client_addr == NULL)
 		return;
 	key = peer_key(ci->client_addr, ci->client_addr->sa_family ==
-	    AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
+	    AF_INET6 ? sizeof(struct sockaddr_in6) :
+	    sizeof(struct sockaddr_in));
 	if (code == MHD_CONNECTION_NOTIFY_STARTED)
 		(void)peers_add(s->peers, key, SIZE_MAX);
 	else if (code == MHD_CONNECTION_NOTIFY_CLOSED)
