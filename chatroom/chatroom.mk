@@ -3,6 +3,7 @@ CHATROOM_OBJ := $(CHATROOM_SRC:%.c=$(B)/obj/%.o)
 
 $(B)/libchatroom.a: $(CHATROOM_OBJ)
 	$(E) "  AR      $@"
+	@rm -f $@
 	$(Q)$(AR) rcs $@ $^
 
 $(B)/chatroom: $(B)/obj/chatroom/main.o $(B)/libchatroom.a $(B)/libcommon.a

@@ -15,7 +15,7 @@
 
 #include "conn.h"
 #include "handshake.h"
-#include "peers.h"
+#include "common/peers.h"
 #include "room.h"
 #include "server.h"
 

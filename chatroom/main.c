@@ -1,7 +1,9 @@
 /*
  * chatroom: Sanctuary's WebSocket relay. Holds transient rooms in RAM and
- * relays ciphertext it cannot read. Startup: options -> sockets -> harden -> loop.
+ * relays ciphertext it cannot read.
+ * Startup: options -> sockets -> harden -> loop.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,46 +16,93 @@
 #include "common/opts.h"
 #include "server.h"
 
-/* Every limit: one row, feeding popt, --help and the man page check. */
-static struct limit limits[] = {
-	LIMIT("max-conns", "N", 1, 1000000, 1024,
-	  "Open WebSocket connections in all"),
-	LIMIT("max-per-ip", "N", 1, 1000000, 16,
-	  "Connections per IPv4 address or IPv6 /64"),
-	LIMIT("max-handshakes", "N", 1, 1000000, 128,
-	  "Handshakes and refusals in progress"),
-	LIMIT("max-rooms", "N", 1, 1000000, 256,
-	  "Rooms at once"),
-	LIMIT("max-members", "N", 2, 100000, 64,
-	  "Members per room"),
-	LIMIT("max-message", "BYTES", 256, 16777216, 65536,
-	  "Largest message accepted; larger: close 1009"),
-	LIMIT("max-header-bytes", "BYTES", 512, 65536, 8192,
-	  "Largest handshake request; larger: 431"),
-	LIMIT("max-queue", "BYTES", 4096, 268435456, 262144,
-	  "Unsent bytes per connection; more: close 1008"),
-	LIMIT("send-buffer", "BYTES", 0, 67108864, 0,
-	  "Kernel send buffer per connection (SO_SNDBUF); 0: the kernel's"),
-	LIMIT("handshake-timeout", "SECONDS", 1, 3600, 10,
-	  "Time to complete the opening handshake"),
-	LIMIT("join-timeout", "SECONDS", 1, 3600, 30,
-	  "Time from handshake to create/join; then close 4003"),
-	LIMIT("ping-interval", "SECONDS", 1, 3600, 20,
-	  "Seconds between pings"),
-	LIMIT("pong-timeout", "SECONDS", 1, 3600, 40,
-	  "Close 1008 when no pong came for this long"),
-	LIMIT("flood-rate", "N", 1, 100000, 5,
-	  "Messages per second refilled into the flood bucket"),
-	LIMIT("flood-burst", "N", 1, 100000, 20,
-	  "Flood bucket size in messages"),
-	LIMIT_END
+/* The limits, in --help order; each indexes the table below. */
+enum chatroom_limit {
+	CHATROOM_MAX_CONNS,
+	CHATROOM_MAX_PER_IP,
+	CHATROOM_MAX_HANDSHAKES,
+	CHATROOM_MAX_ROOMS,
+	CHATROOM_MAX_MEMBERS,
+	CHATROOM_MAX_MESSAGE,
+	CHATROOM_MAX_HEADER_BYTES,
+	CHATROOM_MAX_QUEUE,
+	CHATROOM_SEND_BUFFER,
+	CHATROOM_HANDSHAKE_TIMEOUT,
+	CHATROOM_JOIN_TIMEOUT,
+	CHATROOM_PING_INTERVAL,
+	CHATROOM_PONG_TIMEOUT,
+	CHATROOM_FLOOD_RATE,
+	CHATROOM_FLOOD_BURST,
+	CHATROOM_NLIMITS
 };
 
-#define NLIMITS	(sizeof(limits) / sizeof(limits[0]))
+/* Every limit: one row, feeding popt, --help and the man page check. */
+static struct limit limits[CHATROOM_NLIMITS] = {
+	[CHATROOM_MAX_CONNS] =
+	    LIMIT("max-conns", "N", 1, 1000000, 1024,
+	    "Open WebSocket connections in all"),
+	[CHATROOM_MAX_PER_IP] =
+	    LIMIT("max-per-ip", "N", 1, 1000000, 16,
+	    "Connections per IPv4 address or IPv6 /64"),
+	[CHATROOM_MAX_HANDSHAKES] =
+	    LIMIT("max-handshakes", "N", 1, 1000000, 128,
+	    "Handshakes and refusals in progress"),
+	[CHATROOM_MAX_ROOMS] =
+	    LIMIT("max-rooms", "N", 1, 1000000, 256,
+	    "Rooms at once"),
+	[CHATROOM_MAX_MEMBERS] =
+	    LIMIT("max-members", "N", 2, 100000, 64,
+	    "Members per room"),
+	[CHATROOM_MAX_MESSAGE] =
+	    LIMIT("max-message", "BYTES", 256, 16777216, 65536,
+	    "Largest message accepted; larger: close 1009"),
+	[CHATROOM_MAX_HEADER_BYTES] =
+	    LIMIT("max-header-bytes", "BYTES", 512, 65536, 8192,
+	    "Largest handshake request; larger: 431"),
+	[CHATROOM_MAX_QUEUE] =
+	    LIMIT("max-queue", "BYTES", 4096, 268435456, 262144,
+	    "Unsent bytes per connection; more: close 1008"),
+	[CHATROOM_SEND_BUFFER] =
+	    LIMIT("send-buffer", "BYTES", 0, 67108864, 0,
+	    "Kernel send buffer per connection (SO_SNDBUF); 0: the kernel's"),
+	[CHATROOM_HANDSHAKE_TIMEOUT] =
+	    LIMIT("handshake-timeout", "SECONDS", 1, 3600, 10,
+	    "Time to complete the opening handshake"),
+	[CHATROOM_JOIN_TIMEOUT] =
+	    LIMIT("join-timeout", "SECONDS", 1, 3600, 30,
+	    "Time from handshake to create/join; then close 4003"),
+	[CHATROOM_PING_INTERVAL] =
+	    LIMIT("ping-interval", "SECONDS", 1, 3600, 20,
+	    "Seconds between pings"),
+	[CHATROOM_PONG_TIMEOUT] =
+	    LIMIT("pong-timeout", "SECONDS", 1, 3600, 40,
+	    "Close 1008 when no pong came for this long"),
+	[CHATROOM_FLOOD_RATE] =
+	    LIMIT("flood-rate", "N", 1, 100000, 5,
+	    "Messages per second refilled into the flood bucket"),
+	[CHATROOM_FLOOD_BURST] =
+	    LIMIT("flood-burst", "N", 1, 100000, 20,
+	    "Flood bucket size in messages"),
+};
+
 /* Listeners, epoll, signalfd, stdio. */
 #define CHATROOM_SPARE_FDS	16
 
 static char	**origins;
+
+/* A count or size limit (no minimum is below 0). */
+static size_t
+config_size(enum chatroom_limit i)
+{
+	return (size_t)limit_get(limits, i);
+}
+
+/* A limit in seconds, in the milliseconds the relay's clock counts. */
+static int64_t
+config_ms(enum chatroom_limit i)
+{
+	return (int64_t)limit_get(limits, i) * 1000;
+}
 
 static void
 config_from_options(struct relay_config *cfg)
@@ -61,21 +110,21 @@ config_from_options(struct relay_config *cfg)
 	size_t	n = 0;
 
 	memset(cfg, 0, sizeof(*cfg));
-	cfg->max_conns = (size_t)limit_get(limits, "max-conns");
-	cfg->max_per_ip = (size_t)limit_get(limits, "max-per-ip");
-	cfg->max_handshakes = (size_t)limit_get(limits, "max-handshakes");
-	cfg->rooms.max_rooms = (size_t)limit_get(limits, "max-rooms");
-	cfg->rooms.max_members = (size_t)limit_get(limits, "max-members");
-	cfg->max_message = (size_t)limit_get(limits, "max-message");
-	cfg->max_header_bytes = (size_t)limit_get(limits, "max-header-bytes");
-	cfg->max_queue = (size_t)limit_get(limits, "max-queue");
-	cfg->send_buffer = (int)limit_get(limits, "send-buffer");
-	cfg->handshake_timeout_ms = limit_get(limits, "handshake-timeout") * 1000;
-	cfg->join_timeout_ms = limit_get(limits, "join-timeout") * 1000;
-	cfg->ping_interval_ms = limit_get(limits, "ping-interval") * 1000;
-	cfg->pong_timeout_ms = limit_get(limits, "pong-timeout") * 1000;
-	cfg->flood_rate = limit_get(limits, "flood-rate");
-	cfg->flood_burst = limit_get(limits, "flood-burst");
+	cfg->max_conns = config_size(CHATROOM_MAX_CONNS);
+	cfg->max_per_ip = config_size(CHATROOM_MAX_PER_IP);
+	cfg->max_handshakes = config_size(CHATROOM_MAX_HANDSHAKES);
+	cfg->rooms.max_rooms = config_size(CHATROOM_MAX_ROOMS);
+	cfg->rooms.max_members = config_size(CHATROOM_MAX_MEMBERS);
+	cfg->max_message = config_size(CHATROOM_MAX_MESSAGE);
+	cfg->max_header_bytes = config_size(CHATROOM_MAX_HEADER_BYTES);
+	cfg->max_queue = config_size(CHATROOM_MAX_QUEUE);
+	cfg->send_buffer = (int)limit_get(limits, CHATROOM_SEND_BUFFER);
+	cfg->handshake_timeout_ms = config_ms(CHATROOM_HANDSHAKE_TIMEOUT);
+	cfg->join_timeout_ms = config_ms(CHATROOM_JOIN_TIMEOUT);
+	cfg->ping_interval_ms = config_ms(CHATROOM_PING_INTERVAL);
+	cfg->pong_timeout_ms = config_ms(CHATROOM_PONG_TIMEOUT);
+	cfg->flood_rate = limit_get(limits, CHATROOM_FLOOD_RATE);
+	cfg->flood_burst = limit_get(limits, CHATROOM_FLOOD_BURST);
 	while (origins != NULL && origins[n] != NULL)
 		n++;
 	cfg->hs.max_header_bytes = cfg->max_header_bytes;
@@ -86,7 +135,7 @@ config_from_options(struct relay_config *cfg)
 int
 main(int argc, char *argv[])
 {
-	struct poptOption	 limit_rows[NLIMITS];
+	struct poptOption	 limit_rows[CHATROOM_NLIMITS + 1];
 	struct poptOption	 table[] = {
 		{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, net_popt_table, 0,
 		  "Network:", NULL },
@@ -108,17 +157,18 @@ main(int argc, char *argv[])
 	int			 i, n;
 
 	log_init("chatroom");
-	opts_limit_rows(limit_rows, limits);
-	ctx = poptGetContext("chatroom", argc, (const char **)(void *)argv, table,
-	    0);
-	opts_parse(ctx, limits, "chatroom");
+	opts_limit_rows(limit_rows, limits, CHATROOM_NLIMITS);
+	ctx = poptGetContext("chatroom", argc, (const char **)(void *)argv,
+	    table, 0);
+	opts_parse(ctx, limits, CHATROOM_NLIMITS, "chatroom");
 	config_from_options(&cfg);
 
 	n = net_listen(lis, NET_MAX_LISTEN, &net_opts, net_opts.chatport);
 	want = cfg.max_conns + cfg.max_handshakes + CHATROOM_SPARE_FDS;
 	if ((have = net_raise_nofile(want)) < want)
-		log_warnx("only %zu file descriptors: fewer than --max-conns "
-		    "connections will fit (raise ulimit -n to %zu)", have, want);
+		log_warnx("only %zu file descriptors: fewer than "
+		    "--max-conns connections will fit (raise ulimit -n to "
+		    "%zu)", have, want);
 	harden_process();
 	if (server_init(&srv, &cfg, lis, n) == -1)
 		fatal("server_init");

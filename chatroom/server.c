@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "conn.h"
-#include "peers.h"
+#include "common/peers.h"
 #include "server.h"
 
 #define SERVER_TICK_MS		250

@@ -13,7 +13,8 @@ buf_init(struct buf *b)
 	b->len = b->cap = 0;
 }
 
-/* Grows by moving into a fresh allocation: realloc could leave a copy behind. */
+/* Grows by moving into a fresh allocation: realloc could leave a copy
+ * behind. */
 static int
 buf_grow(struct buf *b, size_t need)
 {

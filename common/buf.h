@@ -1,4 +1,7 @@
-/* buf.h: a growable byte buffer for chat data; wiped whenever it lets go of memory. */
+/*
+ * buf.h: a growable byte buffer for chat data; wiped whenever it lets go of
+ * memory.
+ */
 #ifndef COMMON_BUF_H
 #define COMMON_BUF_H
 

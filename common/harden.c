@@ -20,7 +20,7 @@ harden_process(void)
 	if (setrlimit(RLIMIT_CORE, &nocore) == -1)
 		fatal("setrlimit(RLIMIT_CORE)");
 #ifndef SANCTUARY_SANITIZE
-	/* LeakSanitizer needs to ptrace us at exit; sanitizer builds keep this. */
+	/* LeakSanitizer ptraces us at exit: sanitizer builds stay dumpable. */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
 		fatal("prctl(PR_SET_DUMPABLE)");
 #endif

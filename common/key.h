@@ -1,4 +1,7 @@
-/* key.h: room keys and resume tokens: 16 random bytes as 22 chars of base64url. */
+/*
+ * key.h: room keys and resume tokens: 16 random bytes as 22 chars of
+ * base64url.
+ */
 #ifndef COMMON_KEY_H
 #define COMMON_KEY_H
 

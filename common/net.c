@@ -46,7 +46,8 @@ net_listen_one(struct listener *l, const struct sockaddr *sa, socklen_t salen)
 {
 	int	fd, on = 1;
 
-	fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0);
 	if (fd == -1)
 		return -1;
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1 ||
@@ -123,7 +124,8 @@ net_listen(struct listener *out, size_t max, const struct net_opts *o,
 		else if (o->af == AF_MODE_V6)
 			fatal("IPv6 listener on port %ld", port);
 		else if (net_family_missing(errno))
-			log_warnx("no IPv6 on this host: listening on IPv4 only");
+			log_warnx("no IPv6 on this host: listening on IPv4 "
+			    "only");
 		else
 			fatal("IPv6 listener on port %ld", port);
 	}
@@ -171,8 +173,8 @@ net_raise_nofile(size_t want)
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
 		return 0;
 	if (rl.rlim_cur < want) {
-		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ?
-		    want : rl.rlim_max;
+		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY ||
+		    rl.rlim_max > want ? want : rl.rlim_max;
 		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
 			getrlimit(RLIMIT_NOFILE, &rl);
 	}

@@ -1,4 +1,7 @@
-/* net.h: listening sockets per address family, and peer addresses as hash keys. */
+/*
+ * net.h: listening sockets per address family, and peer addresses as hash
+ * keys.
+ */
 #ifndef COMMON_NET_H
 #define COMMON_NET_H
 
@@ -13,7 +16,7 @@
 struct listener {
 	int			 fd;
 	int			 family;	/* AF_INET or AF_INET6 */
-	char			 name[64];	/* "127.0.0.1:9696", "[::1]:9696" */
+	char			 name[64];	/* host:port, "[::1]:9696" */
 };
 
 /*

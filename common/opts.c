@@ -3,7 +3,6 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "log.h"
 #include "opts.h"
@@ -52,20 +51,20 @@ opts_parse_long(long *out, const char *s, long min, long max)
 }
 
 long
-limit_get(const struct limit *limits, const char *name)
+limit_get(const struct limit *limits, size_t i)
 {
-	for (; limits->name != NULL; limits++)
-		if (strcmp(limits->name, name) == 0)
-			return limits->value;
-	fatalx("internal: no limit %s", name);
+	return limits[i].value;
 }
 
 void
-opts_limit_rows(struct poptOption *rows, struct limit *limits)
+opts_limit_rows(struct poptOption *rows, struct limit *limits, size_t n)
 {
 	struct poptOption	 end = POPT_TABLEEND;
+	size_t			 i;
 
-	for (; limits->name != NULL; limits++, rows++) {
+	for (i = 0; i < n; i++, limits++, rows++) {
+		if (limits->name == NULL)
+			fatalx("internal: limit %zu has no row", i);
 		snprintf(limits->helptext, sizeof(limits->helptext),
 		    "%s (default %ld, %ld-%ld)", limits->help, limits->def,
 		    limits->min, limits->max);
@@ -89,16 +88,16 @@ opts_usage(FILE *f)
 }
 
 static void
-opts_check_limits(struct limit *limits)
+opts_check_limits(struct limit *limits, size_t n)
 {
-	for (; limits->name != NULL; limits++) {
+	for (; n > 0; n--, limits++) {
 		if (limits->arg == NULL)
 			continue;
 		if (opts_parse_long(&limits->value, limits->arg, limits->min,
 		    limits->max) == -1)
-			log_usage_error(opts_usage,
-			    "--%s: expected an integer from %ld to %ld, got '%s'",
-			    limits->name, limits->min, limits->max, limits->arg);
+			log_usage_error(opts_usage, "--%s: expected an "
+			    "integer from %ld to %ld, got '%s'", limits->name,
+			    limits->min, limits->max, limits->arg);
 	}
 }
 
@@ -118,7 +117,7 @@ opts_check_net(void)
 }
 
 void
-opts_parse(poptContext ctx, struct limit *limits, const char *name)
+opts_parse(poptContext ctx, struct limit *limits, size_t n, const char *name)
 {
 	const char	*extra;
 	int		 rc;
@@ -135,11 +134,10 @@ opts_parse(poptContext ctx, struct limit *limits, const char *name)
 		}
 	}
 	if (rc < -1)
-		log_usage_error(opts_usage, "%s: %s",
-		    poptBadOption(ctx, POPT_BADOPTION_NOALIAS), poptStrerror(rc));
+		log_usage_error(opts_usage, "%s: %s", poptBadOption(ctx,
+		    POPT_BADOPTION_NOALIAS), poptStrerror(rc));
 	if ((extra = poptGetArg(ctx)) != NULL)
 		log_usage_error(opts_usage, "unexpected argument '%s'", extra);
 	opts_check_net();
-	if (limits != NULL)
-		opts_check_limits(limits);
+	opts_check_limits(limits, n);
 }

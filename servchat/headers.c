@@ -50,7 +50,8 @@ headers_add(struct MHD_Response *r, enum headers_cache cache)
 
 	for (i = 0; i < sizeof(headers) / sizeof(headers[0]); i++)
 		if (MHD_add_response_header(r, headers[i].name,
-		    headers[i].value != NULL ? headers[i].value : csp) != MHD_YES)
+		    headers[i].value != NULL ? headers[i].value : csp) !=
+		    MHD_YES)
 			return -1;
 	if (MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
 	    cache == HEADERS_NO_STORE ? "no-store" : "no-cache") != MHD_YES)

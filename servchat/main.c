@@ -6,12 +6,7 @@
  * Startup: options -> sockets -> harden_process() -> daemons -> banner; then
  * the main thread waits for SIGINT or SIGTERM and stops the daemons.
  */
-#include <sys/socket.h>
-
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <ifaddrs.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +17,7 @@
 #include <popt.h>
 
 #include "common/harden.h"
+#include "common/lan.h"
 #include "common/log.h"
 #include "common/net.h"
 #include "common/opts.h"
@@ -33,19 +29,32 @@
 
 #define SERVPORT_DEFAULT	6969
 
-static struct limit limits[] = {
-	LIMIT("http-timeout", "SECONDS", 1, 3600, 15,
-	  "Close a connection idle this long"),
-	LIMIT("max-conns", "COUNT", 1, 16384, 256,
-	  "Connections per listening socket"),
-	LIMIT("max-per-ip", "COUNT", 1, 16384, 64,
-	  "Connections per client address (IPv6: per /64)"),
-	LIMIT("conn-memory", "BYTES", 8192, 1048576, 32768,
-	  "Memory per connection for request and response headers"),
-	LIMIT_END
+/* The limits, in --help order; each indexes the table below. */
+enum servchat_limit {
+	SERVCHAT_HTTP_TIMEOUT,
+	SERVCHAT_MAX_CONNS,
+	SERVCHAT_MAX_PER_IP,
+	SERVCHAT_CONN_MEMORY,
+	SERVCHAT_NLIMITS
 };
 
-static struct poptOption limit_rows[sizeof(limits) / sizeof(limits[0])];
+/* Every limit: one row, feeding popt, --help and the man page check. */
+static struct limit limits[SERVCHAT_NLIMITS] = {
+	[SERVCHAT_HTTP_TIMEOUT] =
+	    LIMIT("http-timeout", "SECONDS", 1, 3600, 15,
+	    "Close a connection idle this long"),
+	[SERVCHAT_MAX_CONNS] =
+	    LIMIT("max-conns", "COUNT", 1, 16384, 256,
+	    "Connections per listening socket"),
+	[SERVCHAT_MAX_PER_IP] =
+	    LIMIT("max-per-ip", "COUNT", 1, 16384, 64,
+	    "Connections per client address (IPv6: per /64)"),
+	[SERVCHAT_CONN_MEMORY] =
+	    LIMIT("conn-memory", "BYTES", 8192, 1048576, 32768,
+	    "Memory per connection for request and response headers"),
+};
+
+static struct poptOption limit_rows[SERVCHAT_NLIMITS + 1];
 static char		*servport_arg, *relay_arg, *static_dir_arg;
 static int		 qr_flag;
 
@@ -100,7 +109,8 @@ options_check(struct options *o)
 		    o->servport);
 	if (relay_arg != NULL) {
 		if (relay_parse(&o->relay, relay_arg, &why) == -1)
-			log_usage_error(usage, "--relay %s: %s", relay_arg, why);
+			log_usage_error(usage, "--relay %s: %s", relay_arg,
+			    why);
 		o->has_relay = 1;
 	}
 }
@@ -110,11 +120,11 @@ options_parse(struct options *o, int argc, char *argv[])
 {
 	memset(o, 0, sizeof(*o));
 	o->dirfd = -1;
-	opts_limit_rows(limit_rows, limits);
+	opts_limit_rows(limit_rows, limits, SERVCHAT_NLIMITS);
 	/* popt wants const char **; it never writes through argv. */
-	usage_ctx = poptGetContext("servchat", argc, (const char **)(void *)argv,
-	    options_table, 0);
-	opts_parse(usage_ctx, limits, "servchat");
+	usage_ctx = poptGetContext("servchat", argc,
+	    (const char **)(void *)argv, options_table, 0);
+	opts_parse(usage_ctx, limits, SERVCHAT_NLIMITS, "servchat");
 	options_check(o);
 	if (static_dir_arg != NULL && (o->dirfd = open(static_dir_arg,
 	    O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
@@ -123,93 +133,13 @@ options_parse(struct options *o, int argc, char *argv[])
 	usage_ctx = NULL;
 }
 
-static int
-addr_is_any(const struct sockaddr_storage *ss)
-{
-	if (ss->ss_family == AF_INET6)
-		return IN6_IS_ADDR_UNSPECIFIED(
-		    &((const struct sockaddr_in6 *)ss)->sin6_addr);
-	return ((const struct sockaddr_in *)ss)->sin_addr.s_addr ==
-	    htonl(INADDR_ANY);
-}
-
-/* Link-local IPv6 needs a zone id, which a URL cannot carry usefully. */
-static int
-addr_linklocal(const struct sockaddr *sa)
-{
-	return sa->sa_family == AF_INET6 && IN6_IS_ADDR_LINKLOCAL(
-	    &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr);
-}
-
-/* The address a phone on the LAN should open: IPv4 first. */
-static char	lan_url[INET6_ADDRSTRLEN + 32];
-static int	lan_url_family;
-
-static void
-banner_remember(const struct sockaddr *sa, const char *name)
-{
-	int	loopback;
-
-	if (sa->sa_family == AF_INET6)
-		loopback = IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)
-		    (const void *)sa)->sin6_addr);
-	else
-		loopback = (ntohl(((const struct sockaddr_in *)
-		    (const void *)sa)->sin_addr.s_addr) >> 24) == 127;
-	if (loopback || (lan_url[0] != '\0' && (lan_url_family == AF_INET ||
-	    sa->sa_family != AF_INET)))
-		return;
-	snprintf(lan_url, sizeof(lan_url), "http://%s/", name);
-	lan_url_family = sa->sa_family;
-}
-
-/*
- * One line per URL of a listener: its address, or for a wildcard socket
- * each address this host has in that family.
- */
-static void
-banner(int fd)
-{
-	struct sockaddr_storage	 ss;
-	struct ifaddrs		*ifa, *i;
-	socklen_t		 len = sizeof(ss);
-	unsigned		 port;
-	char			 name[INET6_ADDRSTRLEN + 16];
-	int			 shown = 0;
-
-	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1)
-		fatal("getsockname");
-	port = ntohs(ss.ss_family == AF_INET6 ?
-	    ((struct sockaddr_in6 *)&ss)->sin6_port :
-	    ((struct sockaddr_in *)&ss)->sin_port);
-	if (addr_is_any(&ss) && getifaddrs(&ifa) == 0) {
-		for (i = ifa; i != NULL; i = i->ifa_next) {
-			if (i->ifa_addr == NULL ||
-			    i->ifa_addr->sa_family != ss.ss_family ||
-			    addr_linklocal(i->ifa_addr))
-				continue;
-			net_addr_format(name, sizeof(name), i->ifa_addr, port);
-			log_banner("http://%s/", name);
-			banner_remember(i->ifa_addr, name);
-			shown++;
-		}
-		freeifaddrs(ifa);
-	}
-	if (shown == 0) {
-		net_addr_format(name, sizeof(name), (struct sockaddr *)&ss, port);
-		log_banner("http://%s/", name);
-		if (!addr_is_any(&ss))
-			banner_remember((struct sockaddr *)&ss, name);
-	}
-}
-
 static void
 server_limits_get(struct server_limits *lim)
 {
-	lim->timeout = (unsigned int)limit_get(limits, "http-timeout");
-	lim->max_conns = (unsigned int)limit_get(limits, "max-conns");
-	lim->per_ip = (unsigned int)limit_get(limits, "max-per-ip");
-	lim->memory = (size_t)limit_get(limits, "conn-memory");
+	lim->timeout = (unsigned int)limit_get(limits, SERVCHAT_HTTP_TIMEOUT);
+	lim->max_conns = (unsigned int)limit_get(limits, SERVCHAT_MAX_CONNS);
+	lim->per_ip = (unsigned int)limit_get(limits, SERVCHAT_MAX_PER_IP);
+	lim->memory = (size_t)limit_get(limits, SERVCHAT_CONN_MEMORY);
 }
 
 /*
@@ -242,6 +172,7 @@ main(int argc, char *argv[])
 	struct server_limits	 lim;
 	struct routes_conf	 rc;
 	struct options		 o;
+	struct lan		 lan;
 	sigset_t		 stopsigs;
 	int			 i, n, sig;
 
@@ -265,10 +196,12 @@ main(int argc, char *argv[])
 
 	/* log.c prefixes each line with the name: "servchat 1.0.0: URL". */
 	log_init("servchat " SANCTUARY_VERSION);
+	memset(&lan, 0, sizeof(lan));
 	for (i = 0; i < n; i++)
-		banner(ls[i].fd);
-	if (qr_flag && lan_url[0] != '\0' && qr_print(lan_url) == -1)
-		log_warnx("--qr: cannot encode %s", lan_url);
+		if (lan_banner(&lan, ls[i].fd) == -1)
+			fatal("getsockname");
+	if (qr_flag && lan.url[0] != '\0' && qr_print(lan.url) == -1)
+		log_warnx("--qr: cannot encode %s", lan.url);
 
 	while (sigwait(&stopsigs, &sig) != 0)
 		;

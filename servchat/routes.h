@@ -12,7 +12,7 @@
 
 struct routes_conf {
 	long		 chatport;
-	const char	*relay_url;	/* NULL: the relay listens on chatport */
+	const char	*relay_url;	/* NULL: the relay is on chatport */
 	int		 dirfd;		/* --static-dir, or -1: embedded copy */
 };
 

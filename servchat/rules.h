@@ -1,7 +1,7 @@
 /*
  * rules.h: which files of static/ are served, under which URL path, with which
- * Content-Type and ETag. Shared by the build-time embedder (embed.c) and by
- * servchat, so the two can never disagree.
+ * Content-Type and ETag. Shared by the build-time embedder (tools/embed.c)
+ * and by servchat, so the two can never disagree.
  */
 #ifndef SERVCHAT_RULES_H
 #define SERVCHAT_RULES_H

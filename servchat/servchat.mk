@@ -1,12 +1,13 @@
 # servchat: the page server. The browser client in static/ is embedded at build
-# time: $(B)/tools/embed (a host program, never installed) writes
-# $(B)/gen/servchat/assets_data.c. Nothing generated lands in the source tree.
+# time: $(B)/tools/embed (a host program built from tools/embed.c, never
+# installed) writes $(B)/gen/servchat/assets_data.c. Nothing generated lands
+# in the source tree.
 
-SERVCHAT_SRC := $(filter-out servchat/main.c servchat/embed.c,\
-		$(wildcard servchat/*.c))
+SERVCHAT_SRC := $(filter-out servchat/main.c,$(wildcard servchat/*.c))
 SERVCHAT_OBJ := $(SERVCHAT_SRC:%.c=$(B)/obj/%.o)
 SERVCHAT_GEN := $(B)/gen/servchat/assets_data.c
-HOSTCC	?= $(CC)
+# The build machine's own compiler, whatever CC is: embed runs here.
+HOSTCC	?= cc
 EMBED	 = $(B)/tools/embed
 SODIUM_LIBS := $(shell $(PKG_CONFIG) --libs libsodium 2>/dev/null)
 # Everything in static/ but node_modules/ (the npm stamp stands for it), and
@@ -16,14 +17,15 @@ STATIC_FILES := $(shell find static -path static/node_modules -prune -o \
 
 $(B)/libservchat.a: $(SERVCHAT_OBJ)
 	$(E) "  AR      $@"
+	@rm -f $@
 	$(Q)$(AR) rcs $@ $^
 
 # Same warnings as the daemons; no sanitizers (it runs at build time only).
-$(EMBED): servchat/embed.c servchat/rules.c servchat/rules.h
+$(EMBED): tools/embed.c servchat/rules.c servchat/rules.h
 	@mkdir -p $(@D)
 	$(E) "  HOSTCC  $@"
 	$(Q)$(HOSTCC) -std=c11 -D_GNU_SOURCE -O2 $(WARN) -I. $(PKG_CFLAGS) \
-	    -o $@ servchat/embed.c servchat/rules.c $(SODIUM_LIBS)
+	    -o $@ tools/embed.c servchat/rules.c $(SODIUM_LIBS)
 
 # The vendored libraries come from static/node_modules, installed exactly as
 # static/package-lock.json pins them, again only when the lock file changes.

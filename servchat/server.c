@@ -11,47 +11,15 @@
 #include <netinet/in.h>
 
 #include <stdarg.h>
-#include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 #include <microhttpd.h>
 
 #include "common/net.h"
+#include "common/peers.h"
 #include "routes.h"
 #include "server.h"
-
-static struct peer_count *
-peers_find(struct server *s, uint64_t key)
-{
-	size_t	i;
-
-	for (i = 0; i < s->npeers; i++)
-		if (s->peers[i].key == key)
-			return &s->peers[i];
-	return NULL;
-}
-
-static void
-peers_add(struct server *s, uint64_t key)
-{
-	struct peer_count	*p;
-
-	if ((p = peers_find(s, key)) != NULL)
-		p->count++;
-	else if (s->npeers < s->cap) {	/* cap = max_conns: always room */
-		s->peers[s->npeers].key = key;
-		s->peers[s->npeers++].count = 1;
-	}
-}
-
-static void
-peers_del(struct server *s, uint64_t key)
-{
-	struct peer_count	*p;
-
-	if ((p = peers_find(s, key)) != NULL && --p->count == 0)
-		*p = s->peers[--s->npeers];
-}
 
 static uint64_t
 peer_key(const struct sockaddr *sa, socklen_t len)
@@ -66,14 +34,17 @@ peer_key(const struct sockaddr *sa, socklen_t len)
 static enum MHD_Result
 server_accept(void *cls, const struct sockaddr *sa, socklen_t len)
 {
-	struct server		*s = cls;
-	struct peer_count	*p;
+	struct server	*s = cls;
 
-	p = peers_find(s, peer_key(sa, len));
-	return p != NULL && p->count >= s->per_ip ? MHD_NO : MHD_YES;
+	return peers_count(s->peers, peer_key(sa, len)) >= s->per_ip ?
+	    MHD_NO : MHD_YES;
 }
 
-/* Counted at start and close, the two events MHD pairs for a connection. */
+/*
+ * Counted at start and close, the two events MHD pairs for a connection.
+ * server_accept() is the gate, so a start always counts (no max here); on
+ * ENOMEM it goes uncounted and that key's cap is loose by one, never tight.
+ */
 static void
 server_notify(void *cls, struct MHD_Connection *c, void **socket_context,
     enum MHD_ConnectionNotificationCode code)
@@ -86,11 +57,12 @@ server_notify(void *cls, struct MHD_Connection *c, void **socket_context,
 	if (ci == NULL || ci->client_addr == NULL)
 		return;
 	key = peer_key(ci->client_addr, ci->client_addr->sa_family ==
-	    AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
+	    AF_INET6 ? sizeof(struct sockaddr_in6) :
+	    sizeof(struct sockaddr_in));
 	if (code == MHD_CONNECTION_NOTIFY_STARTED)
-		peers_add(s, key);
+		(void)peers_add(s->peers, key, SIZE_MAX);
 	else if (code == MHD_CONNECTION_NOTIFY_CLOSED)
-		peers_del(s, key);
+		peers_del(s->peers, key);
 }
 
 /* Zero logging: MHD's messages may carry URLs and addresses. */
@@ -114,8 +86,7 @@ server_start(struct server *s, int fd, const struct server_limits *lim)
 {
 	memset(s, 0, sizeof(*s));
 	s->per_ip = lim->per_ip;
-	s->cap = lim->max_conns;
-	if ((s->peers = calloc(s->cap, sizeof(*s->peers))) == NULL)
+	if ((s->peers = peers_new()) == NULL)
 		return -1;
 	s->daemon = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD, 0,
 	    server_accept, s, routes_handle, NULL,
@@ -138,7 +109,6 @@ server_stop(struct server *s)
 	if (s->daemon != NULL)
 		MHD_stop_daemon(s->daemon);
 	s->daemon = NULL;
-	free(s->peers);
+	peers_free(s->peers);
 	s->peers = NULL;
-	s->npeers = 0;
 }

@@ -8,7 +8,6 @@
 #define SERVCHAT_SERVER_H
 
 #include <stddef.h>
-#include <stdint.h>
 
 struct server_limits {
 	unsigned int	 timeout;	/* idle seconds before a close */
@@ -17,15 +16,9 @@ struct server_limits {
 	size_t		 memory;	/* bytes per connection */
 };
 
-struct peer_count {
-	uint64_t	 key;		/* net_peer_key() */
-	unsigned int	 count;
-};
-
 struct server {
 	struct MHD_Daemon	*daemon;
-	struct peer_count	*peers;		/* live connections by key */
-	size_t			 npeers, cap;
+	struct peers		*peers;		/* live connections by key */
 	unsigned int		 per_ip;
 };
 

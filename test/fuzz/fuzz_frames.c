@@ -48,7 +48,7 @@
 #include <sodium.h>
 
 #include "chatroom/conn.h"
-#include "chatroom/peers.h"
+#include "common/peers.h"
 #include "chatroom/room.h"
 #include "chatroom/room_priv.h"
 #include "chatroom/server.h"

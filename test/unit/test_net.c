@@ -1,4 +1,7 @@
-/* test_net.c: per-peer keys (IPv6 per /64), strict numbers, room keys. */
+/*
+ * test_net.c: per-peer keys (IPv6 per /64), the per-peer counts both daemons
+ * cap connections with, strict numbers, room keys.
+ */
 #include <arpa/inet.h>
 #include <limits.h>
 #include <string.h>
@@ -7,6 +10,7 @@
 
 #include "common/key.h"
 #include "common/net.h"
+#include "common/peers.h"
 #include "common/opts.h"
 
 static uint64_t
@@ -31,7 +35,8 @@ key_of(const char *addr)
 
 START_TEST(test_peer_key_v6_per_64)
 {
-	ck_assert_uint_eq(key_of("2001:db8:1:2::1"), key_of("2001:db8:1:2:ffff::9"));
+	ck_assert_uint_eq(key_of("2001:db8:1:2::1"),
+	    key_of("2001:db8:1:2:ffff::9"));
 	ck_assert_uint_ne(key_of("2001:db8:1:2::1"), key_of("2001:db8:1:3::1"));
 }
 END_TEST
@@ -42,6 +47,73 @@ START_TEST(test_peer_key_v4)
 	ck_assert_uint_ne(key_of("192.0.2.7"), key_of("192.0.2.8"));
 	ck_assert_uint_eq(key_of("192.0.2.7"), UINT64_C(0x0000ffffc0000207));
 	ck_assert_uint_ne(key_of("192.0.2.7"), key_of("::"));
+}
+END_TEST
+
+/* Exactly max per key, as the abuse suite sees it from outside. */
+START_TEST(test_peers_cap_exact)
+{
+	struct peers	*p = peers_new();
+	uint64_t	 a = key_of("192.0.2.7"), b = key_of("192.0.2.8");
+	size_t		 i;
+
+	ck_assert_ptr_nonnull(p);
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(peers_add(p, a, 3), 0);
+	ck_assert_int_eq(peers_add(p, a, 3), -1);
+	ck_assert_uint_eq(peers_count(p, a), 3);
+	ck_assert_int_eq(peers_add(p, b, 3), 0);
+	ck_assert_uint_eq(peers_count(p, b), 1);
+	peers_del(p, a);
+	ck_assert_uint_eq(peers_count(p, a), 2);
+	ck_assert_int_eq(peers_add(p, a, 3), 0);
+	ck_assert_int_eq(peers_add(p, a, 3), -1);
+	ck_assert_int_eq(peers_add(p, key_of("192.0.2.9"), 0), -1);
+	ck_assert_uint_eq(peers_count(p, key_of("192.0.2.9")), 0);
+	peers_free(p);
+	peers_free(NULL);
+}
+END_TEST
+
+/* One IPv6 /64 is one peer: its hosts share one count. */
+START_TEST(test_peers_v6_per_64)
+{
+	struct peers	*p = peers_new();
+
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(peers_add(p, key_of("2001:db8:1:2::1"), 2), 0);
+	ck_assert_int_eq(peers_add(p, key_of("2001:db8:1:2::2"), 2), 0);
+	ck_assert_int_eq(peers_add(p, key_of("2001:db8:1:2:ab::3"), 2), -1);
+	ck_assert_int_eq(peers_add(p, key_of("2001:db8:1:3::1"), 2), 0);
+	ck_assert_uint_eq(peers_count(p, key_of("2001:db8:1:2::9")), 2);
+	peers_free(p);
+}
+END_TEST
+
+/* Past the first 64 buckets the table grows; no count is lost or mixed. */
+START_TEST(test_peers_grow_and_drain)
+{
+	struct peers	*p = peers_new();
+	uint64_t	 k;
+
+	ck_assert_ptr_nonnull(p);
+	for (k = 0; k < 1000; k++) {
+		ck_assert_int_eq(peers_add(p, k, 2), 0);
+		if (k % 3 == 0)
+			ck_assert_int_eq(peers_add(p, k, 2), 0);
+	}
+	for (k = 0; k < 1000; k++)
+		ck_assert_uint_eq(peers_count(p, k), k % 3 == 0 ? 2 : 1);
+	for (k = 0; k < 1000; k++) {
+		peers_del(p, k);
+		ck_assert_uint_eq(peers_count(p, k), k % 3 == 0 ? 1 : 0);
+		peers_del(p, k);
+		peers_del(p, k);	/* gone: ignored */
+		ck_assert_uint_eq(peers_count(p, k), 0);
+	}
+	ck_assert_int_eq(peers_add(p, 7, 1), 0);
+	ck_assert_uint_eq(peers_count(p, 7), 1);
+	peers_free(p);
 }
 END_TEST
 
@@ -89,6 +161,9 @@ suite(void)
 
 	tcase_add_test(t, test_peer_key_v6_per_64);
 	tcase_add_test(t, test_peer_key_v4);
+	tcase_add_test(t, test_peers_cap_exact);
+	tcase_add_test(t, test_peers_v6_per_64);
+	tcase_add_test(t, test_peers_grow_and_drain);
 	tcase_add_test(t, test_parse_long_strict);
 	tcase_add_test(t, test_room_keys);
 	suite_add_tcase(s, t);
