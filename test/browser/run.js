@@ -73,8 +73,8 @@ function seal(key, kind, alias, text) {
 }
 
 function open(key, body) {
-	const raw = new Uint8Array(Buffer.from(body, 'base64url'));
-	const p = nacl.secretbox.open(raw.subarray(24), raw.subarray(0, 24), key);
+	const bytes = new Uint8Array(Buffer.from(body, 'base64url'));
+	const p = nacl.secretbox.open(bytes.subarray(24), bytes.subarray(0, 24), key);
 	if (!p)
 		return null;
 	let i = p.length - 1;
@@ -124,7 +124,7 @@ async function logText(u) {
 
 async function waitLog(u, text, timeout = 15000) {
 	await u.page.waitForFunction((t) => document.getElementById('log').textContent.includes(t),
-	    text, {timeout, polling: 50}).catch(async (e) => {
+	    text, {timeout, polling: 50}).catch(async () => {
 		throw new Error(u.name + ' never saw “' + text + '”; log ends: ' +
 		    (await logText(u)).slice(-300));
 	});
@@ -158,13 +158,6 @@ async function inLobby(u) {
 
 async function memberNames(u) {
 	return u.page.$$eval('#member-list .member .name', (els) => els.map((e) => e.textContent));
-}
-
-async function closeDialogs(u) {
-	await u.page.evaluate(() => {
-		for (const d of document.querySelectorAll('dialog[open]'))
-			d.close('');
-	});
 }
 
 async function joinWithLink(u, link, alias) {
