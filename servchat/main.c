@@ -42,6 +42,9 @@ static struct limit limits[] = {
 	  "Connections per client address (IPv6: per /64)"),
 	LIMIT("conn-memory", "BYTES", 8192, 1048576, 32768,
 	  "Memory per connection for request and response headers"),
+	/* Mirrors chatroom's option (same range and default) for the page. */
+	LIMIT("max-message", "BYTES", 256, 16777216, 65536,
+	  "The relay's --max-message, told to the page"),
 	LIMIT_END
 };
 
@@ -253,6 +256,7 @@ main(int argc, char *argv[])
 	headers_init(net_opts.chatport, o.has_relay ? o.relay.origin : NULL);
 	rc.chatport = net_opts.chatport;
 	rc.relay_url = o.has_relay ? o.relay.url : NULL;
+	rc.max_message = limit_get(limits, "max-message");
 	rc.dirfd = o.dirfd;
 	if (routes_init(&rc) == -1)
 		fatalx("out of memory");

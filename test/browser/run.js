@@ -37,7 +37,7 @@ const run = new Runner('browser');
 const st = {};		/* shared scenario state */
 const users = {};
 let browser, chatroom, servchat, proxy, raw;
-let relayPort, proxyPort, servPort, noCspPort, noCspServer;
+let relayPort, proxyPort, servPort, noCspPort, noCspServer, smallServ;
 
 /* ---------- the sanctuary/1 format, independently (see static/crypto.js) ---------- */
 
@@ -873,6 +873,34 @@ async function scenarios() {
 		await inLobby(carol);
 	});
 
+	await run.test('limit: the page fits its messages to the --max-message servchat announces', async () => {
+		const {alice, bob} = users;
+		/* The relay takes 65536; this servchat says 8192. */
+		const port = await freePort();
+		smallServ = await startDaemon(path.join(BUILD, 'servchat'),
+		    ['-s', String(port), '-c', String(proxyPort), '-4', '--bind', '127.0.0.1',
+		    '--max-per-ip', '1000', '--max-message', '8192']);
+		await alice.page.goto('http://sanctuary.test:' + port + '/');
+		await alice.page.fill('#create-alias', 'lena');
+		await alice.page.click('#create-button');
+		await inRoom(alice);
+		const link = await alice.page.inputValue('#invite-link');
+		await alice.page.click('#invite-dialog .dialog-close');
+		await joinWithLink(bob, link, 'omar');
+		/* 8192 bytes hold a 4096-byte bucket: 4086 bytes of text for lena. */
+		await say(alice, 'x'.repeat(4000) + '-fits');
+		await waitLog(bob, '-fits');
+		await say(alice, 'y'.repeat(5000) + '-TOOBIG');
+		await waitLog(alice, 'That message is too long: at most 3 KB per message.');
+		assert.match(await alice.page.inputValue('#message'), /-TOOBIG$/);
+		await say(alice, 'after the refusal');
+		await waitLog(bob, 'after the refusal');
+		assert.equal(await countLog(bob, 'TOOBIG'), 0);
+		await say(alice, '/stop');
+		await inLobby(bob);
+		await inLobby(alice);
+	});
+
 	await run.test('no CSP violation, page error or dialog anywhere in normal use', async () => {
 		for (const u of Object.values(users)) {
 			/*
@@ -925,6 +953,7 @@ async function finish() {
 		await proxy.close().catch(() => {});
 	if (noCspServer)
 		noCspServer.close();
+	await stopDaemon(smallServ).catch(() => {});
 	await stopDaemon(servchat).catch(() => {});
 	await stopDaemon(chatroom).catch(() => {});
 }
