@@ -35,6 +35,7 @@ enum servchat_limit {
 	SERVCHAT_MAX_CONNS,
 	SERVCHAT_MAX_PER_IP,
 	SERVCHAT_CONN_MEMORY,
+	SERVCHAT_MAX_MESSAGE,
 	SERVCHAT_NLIMITS
 };
 
@@ -52,6 +53,10 @@ static struct limit limits[SERVCHAT_NLIMITS] = {
 	[SERVCHAT_CONN_MEMORY] =
 	    LIMIT("conn-memory", "BYTES", 8192, 1048576, 32768,
 	    "Memory per connection for request and response headers"),
+	/* Mirrors chatroom's option (same range and default) for the page. */
+	[SERVCHAT_MAX_MESSAGE] =
+	    LIMIT("max-message", "BYTES", 256, 16777216, 65536,
+	    "The relay's --max-message, told to the page"),
 };
 
 static struct poptOption limit_rows[SERVCHAT_NLIMITS + 1];
@@ -184,6 +189,7 @@ main(int argc, char *argv[])
 	headers_init(net_opts.chatport, o.has_relay ? o.relay.origin : NULL);
 	rc.chatport = net_opts.chatport;
 	rc.relay_url = o.has_relay ? o.relay.url : NULL;
+	rc.max_message = limit_get(limits, SERVCHAT_MAX_MESSAGE);
 	rc.dirfd = o.dirfd;
 	if (routes_init(&rc) == -1)
 		fatalx("out of memory");

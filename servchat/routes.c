@@ -99,17 +99,22 @@ asset_resp_init(struct asset_resp *ar, const struct asset *a)
 	return ar->ok != NULL && ar->notmod != NULL ? 0 : -1;
 }
 
+/*
+ * Where the page finds the relay and the largest frame it may send there;
+ * each key is the option's name without dashes.
+ */
 static void
 config_init(const struct routes_conf *conf)
 {
 	/* relay_parse() admits no '"' or '\\': the URL needs no escaping. */
 	if (conf->relay_url != NULL)
 		snprintf(config_json, sizeof(config_json),
-		    "{\"chatport\":%ld,\"relay\":\"%s\"}", conf->chatport,
-		    conf->relay_url);
+		    "{\"chatport\":%ld,\"relay\":\"%s\",\"maxmessage\":%ld}",
+		    conf->chatport, conf->relay_url, conf->max_message);
 	else
 		snprintf(config_json, sizeof(config_json),
-		    "{\"chatport\":%ld,\"relay\":null}", conf->chatport);
+		    "{\"chatport\":%ld,\"relay\":null,\"maxmessage\":%ld}",
+		    conf->chatport, conf->max_message);
 }
 
 int

@@ -13,6 +13,7 @@
 struct routes_conf {
 	long		 chatport;
 	const char	*relay_url;	/* NULL: the relay is on chatport */
+	long		 max_message;	/* the relay's --max-message, bytes */
 	int		 dirfd;		/* --static-dir, or -1: embedded copy */
 };
 

@@ -53,7 +53,7 @@ export async function imageMessage(file, maxBytes) {
 	try {
 		src = await decode(file);
 	} catch (e) {
-		throw new Error('This image could not be read.');
+		throw new Error('This image could not be read.', {cause: e});
 	}
 	const w0 = src.width || src.naturalWidth, h0 = src.height || src.naturalHeight;
 	if (!w0 || !h0)

@@ -1,11 +1,14 @@
 /*
- * Relay protocol version 1 (see PROTOCOL.md / sanctuary(7)): field checks
- * that mirror the relay's, frame parsing, and the human words for every
- * error and close code.
+ * Relay protocol version 1 (see man/sanctuary.7): field checks that mirror
+ * the relay's, frame parsing, and the human words for every error and close
+ * code.
  */
 
 export const VERSION = '1';
+/* The relay's --max-message: its default and its range (chatroom(8)). */
 export const MAX_FRAME = 65536;
+export const MAX_FRAME_MIN = 256;
+export const MAX_FRAME_MAX = 16777216;
 export const MAX_ALIAS_BYTES = 32;
 
 const KEY_RE = /^[A-Za-z0-9_-]{21}[AQgw]$/;
@@ -30,6 +33,16 @@ export function isToken(s) {
 
 export function isBody(s) {
 	return typeof s === 'string' && BODY_RE.test(s);
+}
+
+/*
+ * The frame limit servchat announced (its --max-message, which mirrors the
+ * relay's), or MAX_FRAME when it said nothing usable: an older servchat, or
+ * a value the relay could not have.
+ */
+export function frameLimit(n) {
+	return Number.isInteger(n) && n >= MAX_FRAME_MIN && n <= MAX_FRAME_MAX ?
+	    n : MAX_FRAME;
 }
 
 export function utf8Length(s) {

@@ -41,13 +41,11 @@ const CONFIG = {
 	SAFE_FOR_TEMPLATES: false
 };
 
-let hooked = false;
-
-function installHooks() {
-	if (hooked)
-		return;
-	hooked = true;
-	/* Decide links and images while DOMPurify walks the inert tree. */
+/*
+ * Decide links while DOMPurify walks the inert tree. Installed once, as the
+ * module loads; without DOMPurify app.js says the page did not load.
+ */
+if (DOMPurify) {
 	DOMPurify.addHook('afterSanitizeAttributes', (node) => {
 		if (node.nodeName === 'A') {
 			const href = node.getAttribute('href');
@@ -107,7 +105,6 @@ function trimBlockSpace(root) {
  * before adoption into the page could make the browser fetch anything.
  */
 export function renderMessage(html) {
-	installHooks();
 	const frag = DOMPurify.sanitize(html, CONFIG);
 	/* DOMPurify gives null when the parse has no <body> (e.g. <frameset>). */
 	if (!frag)

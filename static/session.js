@@ -25,7 +25,8 @@ function noop() {}
 export class Session {
 	/*
 	 * opts: url, roomKey, secret (Uint8Array(32), now owned), alias, mode
-	 * ('owner'|'everyone', for create and re-create), events {name: fn}.
+	 * ('owner'|'everyone', for create and re-create), maxFrame (the
+	 * relay's largest frame; see proto.js frameLimit), events {name: fn}.
 	 */
 	constructor(opts) {
 		this.url = opts.url;
@@ -34,6 +35,7 @@ export class Session {
 		this.key = C.deriveKey(opts.roomKey, opts.secret);
 		this.alias = opts.alias;
 		this.mode = opts.mode || 'owner';
+		this.maxFrame = P.frameLimit(opts.maxFrame);
 		this.ev = opts.events || {};
 		this.state = 'new';	/* new entering online offline held ended */
 		this.entered = false;	/* a welcome has been seen */
@@ -371,7 +373,7 @@ export class Session {
 	/* Bytes of TEXT that fit one message of KIND (to ALIAS TO for purr). */
 	maxTextBytes(kind, to) {
 		const overhead = kind === 'purr' ? 6 + P.utf8Length(to) : 5;
-		return C.maxPlainBytes(P.MAX_FRAME, overhead) -
+		return C.maxPlainBytes(this.maxFrame, overhead) -
 		    P.utf8Length(kind + '\n' + this.alias + '\n');
 	}
 

@@ -37,7 +37,7 @@ const run = new Runner('browser');
 const st = {};		/* shared scenario state */
 const users = {};
 let browser, chatroom, servchat, proxy, raw;
-let relayPort, proxyPort, servPort, noCspPort, noCspServer;
+let relayPort, proxyPort, servPort, noCspPort, noCspServer, smallServ;
 
 /* ---------- the sanctuary/1 format, independently (see static/crypto.js) ---------- */
 
@@ -73,8 +73,8 @@ function seal(key, kind, alias, text) {
 }
 
 function open(key, body) {
-	const raw = new Uint8Array(Buffer.from(body, 'base64url'));
-	const p = nacl.secretbox.open(raw.subarray(24), raw.subarray(0, 24), key);
+	const bytes = new Uint8Array(Buffer.from(body, 'base64url'));
+	const p = nacl.secretbox.open(bytes.subarray(24), bytes.subarray(0, 24), key);
 	if (!p)
 		return null;
 	let i = p.length - 1;
@@ -124,7 +124,7 @@ async function logText(u) {
 
 async function waitLog(u, text, timeout = 15000) {
 	await u.page.waitForFunction((t) => document.getElementById('log').textContent.includes(t),
-	    text, {timeout, polling: 50}).catch(async (e) => {
+	    text, {timeout, polling: 50}).catch(async () => {
 		throw new Error(u.name + ' never saw “' + text + '”; log ends: ' +
 		    (await logText(u)).slice(-300));
 	});
@@ -158,13 +158,6 @@ async function inLobby(u) {
 
 async function memberNames(u) {
 	return u.page.$$eval('#member-list .member .name', (els) => els.map((e) => e.textContent));
-}
-
-async function closeDialogs(u) {
-	await u.page.evaluate(() => {
-		for (const d of document.querySelectorAll('dialog[open]'))
-			d.close('');
-	});
 }
 
 async function joinWithLink(u, link, alias) {
@@ -880,6 +873,34 @@ async function scenarios() {
 		await inLobby(carol);
 	});
 
+	await run.test('limit: the page fits its messages to the --max-message servchat announces', async () => {
+		const {alice, bob} = users;
+		/* The relay takes 65536; this servchat says 8192. */
+		const port = await freePort();
+		smallServ = await startDaemon(path.join(BUILD, 'servchat'),
+		    ['-s', String(port), '-c', String(proxyPort), '-4', '--bind', '127.0.0.1',
+		    '--max-per-ip', '1000', '--max-message', '8192']);
+		await alice.page.goto('http://sanctuary.test:' + port + '/');
+		await alice.page.fill('#create-alias', 'lena');
+		await alice.page.click('#create-button');
+		await inRoom(alice);
+		const link = await alice.page.inputValue('#invite-link');
+		await alice.page.click('#invite-dialog .dialog-close');
+		await joinWithLink(bob, link, 'omar');
+		/* 8192 bytes hold a 4096-byte bucket: 4086 bytes of text for lena. */
+		await say(alice, 'x'.repeat(4000) + '-fits');
+		await waitLog(bob, '-fits');
+		await say(alice, 'y'.repeat(5000) + '-TOOBIG');
+		await waitLog(alice, 'That message is too long: at most 3 KB per message.');
+		assert.match(await alice.page.inputValue('#message'), /-TOOBIG$/);
+		await say(alice, 'after the refusal');
+		await waitLog(bob, 'after the refusal');
+		assert.equal(await countLog(bob, 'TOOBIG'), 0);
+		await say(alice, '/stop');
+		await inLobby(bob);
+		await inLobby(alice);
+	});
+
 	await run.test('no CSP violation, page error or dialog anywhere in normal use', async () => {
 		for (const u of Object.values(users)) {
 			/*
@@ -932,6 +953,7 @@ async function finish() {
 		await proxy.close().catch(() => {});
 	if (noCspServer)
 		noCspServer.close();
+	await stopDaemon(smallServ).catch(() => {});
 	await stopDaemon(servchat).catch(() => {});
 	await stopDaemon(chatroom).catch(() => {});
 }

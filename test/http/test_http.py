@@ -17,6 +17,7 @@ Prints one line per test and "N passed, N failed"; exits 1 on any failure.
 import base64
 import hashlib
 import http.client
+import json
 import os
 import re
 import select
@@ -400,11 +401,12 @@ def api_key_response():
 def api_config_response():
     r, body = D4.request("/api/config")
     assert r.status == 200
-    assert body == b'{"chatport":%d,"relay":null}' % CHATPORT, body
+    assert body == b'{"chatport":%d,"relay":null,"maxmessage":65536}' % \
+        CHATPORT, body
     assert r.getheader("Content-Type") == "application/json"
     check_headers(D4, headers_of(r), "no-store")
     r, body = D6.request("/api/config")
-    assert body == b'{"chatport":9696,"relay":null}', body
+    assert body == b'{"chatport":9696,"relay":null,"maxmessage":65536}', body
     check_headers(D6, headers_of(r), "no-store")
 
 
@@ -712,9 +714,36 @@ def cli_bad_values_exit_2():
                  ["-c", "0"], ["-c", "65536"], ["-c", "x"],
                  ["--http-timeout", "0"], ["--http-timeout", "x"],
                  ["--max-conns", "0"], ["--max-per-ip", "0"],
-                 ["--conn-memory", "100"], ["-4", "-6"], ["--bogus"],
+                 ["--conn-memory", "100"], ["--max-message", "255"],
+                 ["--max-message", "16777217"], ["--max-message", "64k"],
+                 ["-4", "-6"], ["--bogus"],
                  ["extra-argument"], ["-s"]]:
         cli_error(args)
+
+
+@test
+def max_message_option():
+    # The page learns the relay's limit here; the ends of the range pass.
+    for n in [256, 1024, 16777216]:
+        d = Daemon(FIXTURE_BIN, "-4", "--bind", "127.0.0.1",
+                   "--max-message", str(n))
+        try:
+            r, body = d.request("/api/config")
+            assert body == b'{"chatport":9696,"relay":null,"maxmessage":%d}' \
+                % n, body
+        finally:
+            d.stop_quietly()
+    # The longest configuration there is still fits whole.
+    url = "wss://" + ".".join(["a" * 63] * 3) + ".org:65535/" + "p" * 48
+    assert len(url) == 256
+    d = Daemon(FIXTURE_BIN, "-4", "--bind", "127.0.0.1", "-c", "65535",
+               "--relay", url, "--max-message=16777216")
+    try:
+        r, body = d.request("/api/config")
+        assert json.loads(body) == {"chatport": 65535, "relay": url,
+                                    "maxmessage": 16777216}, body
+    finally:
+        d.stop_quietly()
 
 
 @test
@@ -741,8 +770,8 @@ def relay_option():
         d = Daemon(FIXTURE_BIN, "-4", "--bind", "127.0.0.1", "--relay", url)
         try:
             r, body = d.request("/api/config")
-            assert body == b'{"chatport":9696,"relay":"%s"}' % url.encode(), \
-                body
+            assert body == b'{"chatport":9696,"relay":"%s",' \
+                b'"maxmessage":65536}' % url.encode(), body
             check_headers(d, headers_of(r), "no-store", relay_origin=origin)
             for path in ["/", "/nope"]:
                 r, _ = d.request(path)
@@ -854,7 +883,7 @@ def real_build_serves_static():
             r, _ = d.request(path)
             assert r.status == 404, (path, r.status)
         r, body = d.request("/api/config")
-        assert body == b'{"chatport":9696,"relay":null}'
+        assert body == b'{"chatport":9696,"relay":null,"maxmessage":65536}'
     finally:
         d.stop_quietly()
 

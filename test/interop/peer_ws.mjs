@@ -39,7 +39,7 @@ function command(m, line) {
 		return null;
 	if (!line.startsWith('/') || line.startsWith('//'))
 		return 'msg ' + seal(m.key, 'msg', m.alias, unescape(line.startsWith('//') ? line.slice(1) : line));
-	let r = /^\/purr (\S+) ([\s\S]+)$/.exec(line);
+	const r = /^\/purr (\S+) ([\s\S]+)$/.exec(line);
 	if (r)
 		return 'purr ' + r[1] + ' ' + seal(m.key, 'purr', m.alias, unescape(r[2]));
 	if (line === '/exit')

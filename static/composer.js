@@ -1,0 +1,220 @@
+/*
+ * The composer: typing and sending messages and whispers, the /commands,
+ * pasted and attached images.
+ */
+
+import {utf8Length, sameAlias, errorText} from './proto.js';
+import {imageMessage} from './image.js';
+import {exitRoom} from './leave.js';
+import {notice, addMessage} from './log.js';
+import {state} from './state.js';
+import {ui} from './ui.js';
+
+const HELP = [
+	'Commands:',
+	'/purr ALIAS MESSAGE: whisper to one person',
+	'/kick ALIAS: remove someone (moderators)',
+	'/stop: close the room for everyone (moderators)',
+	'/exit [farewell]: leave, with an optional goodbye',
+	'/help: this list',
+	'Messages may use simple HTML such as <b>bold</b>, <i>italics</i>, <code>code</code>, lists and links. Start a message with // to send a leading /.'
+];
+
+/* Whisper to ALIAS from now on, or (null) write to everyone again. */
+export function setWhisper(alias) {
+	state.whisperTarget = alias;
+	ui.whisperChip.hidden = !alias;
+	ui.whisperTo.textContent = alias || '';
+	ui.message.placeholder = alias ? 'Whisper to ' + alias : 'Message';
+	ui.composer.classList.toggle('whispering', !!alias);
+}
+
+function findMember(alias) {
+	return state.session.members.find((a) => sameAlias(a, alias)) || null;
+}
+
+function tooLong(kind, to, text) {
+	const max = state.session.maxTextBytes(kind, to);
+	if (utf8Length(text) <= max)
+		return false;
+	notice('That message is too long: at most ' + Math.floor(max / 1024) +
+	    ' KB per message.', 'warn');
+	return true;
+}
+
+/* Shows a message of ours, marked pending until it leaves the queue. */
+function sendMine(s, send, shown) {
+	let m = null;
+	const ok = send(() => m && m.classList.remove('pending'));
+	if (ok) {
+		m = addMessage(shown);
+		if (m && s.state !== 'online')
+			m.classList.add('pending');
+	}
+	return ok;
+}
+
+function sendText(text, to) {
+	const s = state.session;
+	if (!s)
+		return false;
+	if (!to) {
+		if (tooLong('msg', null, text))
+			return false;
+		return sendMine(s, (done) => s.send(text, done),
+		    {from: s.alias, html: text, mine: true});
+	}
+	const who = findMember(to);
+	if (!who) {
+		notice('There is nobody called “' + to + '” in the room.', 'warn');
+		return false;
+	}
+	if (who === s.alias) {
+		notice('You cannot whisper to yourself.', 'warn');
+		return false;
+	}
+	if (tooLong('purr', who, text))
+		return false;
+	return sendMine(s, (done) => s.whisper(who, text, done),
+	    {from: s.alias, html: text, mine: true, whisper: true, to: who});
+}
+
+function kick(rest) {
+	if (!rest || /\s/.test(rest)) {
+		notice('Usage: /kick ALIAS', 'warn');
+		return false;
+	}
+	const who = findMember(rest);
+	if (!who) {
+		notice('There is nobody called “' + rest + '” in the room.', 'warn');
+		return false;
+	}
+	if (!state.session.isModerator()) {
+		notice(errorText('notallowed'), 'warn');
+		return true;
+	}
+	state.session.kick(who);
+	return true;
+}
+
+/* Runs a /command; returns true if the composer should be cleared. */
+function command(line) {
+	const m = /^\/(\S+)(?:\s+([\s\S]*))?$/.exec(line);
+	const name = m ? m[1].toLowerCase() : '';
+	const rest = m && m[2] ? m[2].trim() : '';
+	switch (name) {
+	case 'help':
+	case '?':
+		for (const h of HELP)
+			notice(h, 'help');
+		return true;
+	case 'exit':
+	case 'quit':
+	case 'leave':
+		exitRoom(rest);
+		return true;
+	case 'stop':
+		if (!state.session.isModerator()) {
+			notice(errorText('notallowed'), 'warn');
+			return true;
+		}
+		state.session.stop();
+		return true;
+	case 'kick':
+		return kick(rest);
+	case 'purr':
+	case 'whisper':
+	case 'w': {
+		const p = /^(\S+)\s+([\s\S]+)$/.exec(rest);
+		if (!p) {
+			notice('Usage: /purr ALIAS MESSAGE', 'warn');
+			return false;
+		}
+		return sendText(p[2], p[1]);
+	}
+	default:
+		notice('Unknown command “/' + name + '”. Type /help for the list.', 'warn');
+		return false;
+	}
+}
+
+function onSubmit(ev) {
+	ev.preventDefault();
+	if (!state.session)
+		return;
+	let text = ui.message.value;
+	if (!text.trim())
+		return;
+	let done;
+	if (text.startsWith('//'))
+		text = text.slice(1);
+	else if (text.startsWith('/')) {
+		done = command(text.trim());
+		if (done && state.session !== null) {
+			ui.message.value = '';
+			growComposer();
+		}
+		return;
+	}
+	done = sendText(text, state.whisperTarget);
+	if (done) {
+		ui.message.value = '';
+		growComposer();
+	}
+	ui.message.focus();
+}
+
+function onKey(ev) {
+	if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) {
+		ev.preventDefault();
+		ui.composer.requestSubmit();
+	} else if (ev.key === 'Escape' && state.whisperTarget) {
+		setWhisper(null);
+	}
+}
+
+/* For browsers without CSS field-sizing: grow with the text, up to 6 lines. */
+function growComposer() {
+	const lines = ui.message.value.split('\n').length;
+	ui.message.rows = Math.min(6, Math.max(1, lines));
+}
+
+async function sendImage(file) {
+	const s = state.session;
+	if (!s || !file)
+		return;
+	const to = state.whisperTarget ? findMember(state.whisperTarget) : null;
+	const max = s.maxTextBytes(to ? 'purr' : 'msg', to || '');
+	const n = notice('Preparing the image…', 'muted');
+	try {
+		const html = await imageMessage(file, max);
+		n.remove();
+		sendText(html, to);
+	} catch (e) {
+		n.textContent = e.message;
+		n.className = 'notice warn';
+	}
+}
+
+export function composerInit() {
+	ui.composer.addEventListener('submit', onSubmit);
+	ui.message.addEventListener('keydown', onKey);
+	ui.message.addEventListener('input', growComposer);
+	ui.message.addEventListener('paste', (ev) => {
+		const f = Array.from(ev.clipboardData ? ev.clipboardData.files : [])
+		    .find((x) => /^image\//.test(x.type));
+		if (f) {
+			ev.preventDefault();
+			sendImage(f);
+		}
+	});
+	ui.attach.addEventListener('change', () => {
+		const f = ui.attach.files && ui.attach.files[0];
+		ui.attach.value = '';
+		sendImage(f);
+	});
+	ui.whisperCancel.addEventListener('click', () => {
+		setWhisper(null);
+		ui.message.focus();
+	});
+}
