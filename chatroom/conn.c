@@ -1,32 +1,50 @@
 /*
  * conn.c: a connection's life: the opening handshake (handshake.c decides),
  * rejection with linger, timeouts, and the hand-over to ws.c once upgraded.
+ * Every byte goes through the conn's transport; ws.c reports what happened
+ * in its return values and this file changes the state.
  */
-#include <errno.h>
 #include <stdlib.h>
-#include <string.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <sodium.h>
 
+#include "common/peers.h"
+#include "cmd.h"
+#include "config.h"
 #include "conn.h"
 #include "handshake.h"
-#include "common/peers.h"
-#include "room.h"
-#include "server.h"
 
 /* How long a closing or rejected conn may take to say goodbye. */
 #define CONN_CLOSE_GRACE_MS	2000
 #define CONN_LINGER_MS		1000
+/* An answer to a request: 101, 4xx or 503 with a few headers. */
+#define CONN_ANSWER_MAX		512
 
 static void	conn_on_event(struct handler *, uint32_t);
+static void	conn_deliver(void *, const char *, size_t);
+static void	conn_reject(struct conn *, const struct hs_result *);
+static void	conn_close_now(struct conn *, enum proto_close);
+
+static void
+conn_link(struct conn *c)
+{
+	struct conn_set	*set = c->set;
+
+	if ((c->next = set->all) != NULL)
+		c->next->prev = c;
+	set->all = c;
+	set->nhandshakes++;
+	c->hs_slot = 1;
+	if (c->counted)
+		set->nconns++;
+}
 
 struct conn *
-conn_new(struct server *srv, int fd, uint64_t peer_key, int counted,
+conn_new(struct conn_set *set, int fd, uint64_t peer_key, int counted,
     int reject)
 {
 	struct conn	*c;
@@ -34,25 +52,19 @@ conn_new(struct server *srv, int fd, uint64_t peer_key, int counted,
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return NULL;
 	c->h.on_event = conn_on_event;
-	c->srv = srv;
-	c->fd = fd;
+	c->set = set;
 	c->peer_key = peer_key;
 	c->counted = counted;
 	c->state = CONN_HANDSHAKE;
-	c->deadline = srv->loop.now + srv->cfg->handshake_timeout_ms;
-	buf_init(&c->in);
+	c->deadline = set->loop->now + set->cfg->handshake_timeout_ms;
 	c->interest = EPOLLIN;
-	if (loop_add(&srv->loop, fd, c->interest, &c->h) == -1) {
+	if (loop_add(set->loop, fd, c->interest, &c->h) == -1) {
 		free(c);
 		return NULL;
 	}
-	if ((c->next = srv->conns) != NULL)
-		c->next->prev = c;
-	srv->conns = c;
-	srv->nhandshakes++;
-	c->hs_slot = 1;
-	if (counted)
-		srv->nconns++;
+	transport_tcp_init(&c->t, fd);
+	ws_init(&c->ws, &c->t, set->cfg, &set->loop->now, conn_deliver, c);
+	conn_link(c);
 	if (reject != 0) {
 		struct hs_result r = { .status = reject };
 
@@ -65,39 +77,39 @@ static void
 conn_release_hs_slot(struct conn *c)
 {
 	if (c->hs_slot) {
-		c->srv->nhandshakes--;
+		c->set->nhandshakes--;
 		c->hs_slot = 0;
 	}
 }
 
+/* The one owner of c->hs lets go of it here, wiped. */
 static void
 conn_hs_release(struct conn *c)
 {
 	if (c->hs == NULL)
 		return;
-	sodium_memzero(c->hs, c->srv->cfg->max_header_bytes + 1);
+	sodium_memzero(c->hs, c->set->cfg->max_header_bytes + 1);
 	free(c->hs);
 	c->hs = NULL;
-	c->hslen = c->hsoff = 0;
+	c->hslen = 0;
 }
 
 void
 conn_free(struct conn *c)
 {
-	struct server	*srv;
+	struct conn_set	*set;
 
 	if (c == NULL)
 		return;
-	srv = c->srv;
-	ws_release(c);
+	set = c->set;
+	ws_release(&c->ws);
 	conn_hs_release(c);
 	conn_release_hs_slot(c);
 	if (c->counted) {
-		srv->nconns--;
-		peers_del(srv->peers, c->peer_key);
+		set->nconns--;
+		peers_del(set->peers, c->peer_key);
 	}
-	if (c->fd != -1)
-		close(c->fd);
+	transport_close(&c->t);
 	sodium_memzero(c, sizeof(*c));
 	free(c);
 }
@@ -109,8 +121,8 @@ conn_drop_member(struct conn *c)
 	if (c->member == NULL || c->on_dropped)
 		return;
 	c->on_dropped = 1;
-	c->drop_next = c->srv->dropped;
-	c->srv->dropped = c;
+	c->drop_next = c->set->dropped;
+	c->set->dropped = c;
 }
 
 void
@@ -120,20 +132,21 @@ conn_kill(struct conn *c)
 		return;
 	conn_release_hs_slot(c);
 	c->state = CONN_DEAD;
+	ws_stop(&c->ws);
 	conn_drop_member(c);
-	loop_del(&c->srv->loop, c->fd);
-	c->dead_next = c->srv->dead;
-	c->srv->dead = c;
+	loop_del(c->set->loop, c->t.fd);
+	c->dead_next = c->set->dead;
+	c->set->dead = c;
 }
 
-void
+static void
 conn_mark_dirty(struct conn *c)
 {
 	if (c->on_dirty || c->state == CONN_DEAD)
 		return;
 	c->on_dirty = 1;
-	c->dirty_next = c->srv->dirty;
-	c->srv->dirty = c;
+	c->dirty_next = c->set->dirty;
+	c->set->dirty = c;
 }
 
 static void
@@ -141,47 +154,45 @@ conn_set_interest(struct conn *c, uint32_t want)
 {
 	if (want == c->interest)
 		return;
-	if (loop_mod(&c->srv->loop, c->fd, want, &c->h) == -1) {
+	if (loop_mod(c->set->loop, c->t.fd, want, &c->h) == -1) {
 		conn_kill(c);
 		return;
 	}
 	c->interest = want;
 }
 
-void
-conn_flush(struct conn *c)
+/* Sends FIN and reads until the peer closes (or a deadline), then dies. */
+static void
+conn_linger(struct conn *c)
 {
-	uint32_t	want = 0;
-
-	if (c->state != CONN_OPEN && c->state != CONN_CLOSING)
+	if (c->state == CONN_DEAD || c->state == CONN_LINGER)
 		return;
-	if (ws_output(c) == -1) {
+	conn_drop_member(c);
+	c->state = CONN_LINGER;
+	c->deadline = c->set->loop->now + CONN_LINGER_MS;
+	if (transport_shutdown(&c->t) == -1) {
 		conn_kill(c);
 		return;
 	}
-	if (c->close_why != CLOSE_NONE && c->out.count == 0) {
-		ws_close(c, c->close_why);
-		c->close_why = CLOSE_NONE;
-		if (c->state == CONN_DEAD)
-			return;
-		if (ws_output(c) == -1) {
-			conn_kill(c);
-			return;
-		}
-	}
-	if (!ws_want_read(c) && !ws_want_write(c)) {
-		/* After a clean close handshake the peer has nothing left to send. */
-		if (ws_close_received(c))
-			conn_kill(c);
-		else
-			conn_linger(c);
+	conn_set_interest(c, EPOLLIN);
+}
+
+void
+conn_flush(struct conn *c)
+{
+	int	w;
+
+	if (c->state != CONN_OPEN && c->state != CONN_CLOSING)
 		return;
-	}
-	if (ws_want_read(c) && !ws_throttled(c))
-		want |= EPOLLIN;
-	if (ws_want_write(c))
-		want |= EPOLLOUT;
-	conn_set_interest(c, want);
+	w = ws_flush(&c->ws);
+	/* After a clean close handshake the peer has nothing left to send. */
+	if (w == WS_FLUSH_DEAD || w == WS_FLUSH_OVER)
+		conn_kill(c);
+	else if (w == WS_FLUSH_SAID)
+		conn_linger(c);
+	else
+		conn_set_interest(c, (w & WS_WANT_READ ? EPOLLIN : 0) |
+		    (w & WS_WANT_WRITE ? EPOLLOUT : 0));
 }
 
 /* The conn stops being a member now; its room hears it before sleep. */
@@ -191,79 +202,103 @@ conn_closing(struct conn *c)
 	if (c->state != CONN_OPEN)
 		return;
 	c->state = CONN_CLOSING;
-	c->deadline = c->srv->loop.now + CONN_CLOSE_GRACE_MS;
+	c->deadline = c->set->loop->now + CONN_CLOSE_GRACE_MS;
 	conn_drop_member(c);
 	conn_mark_dirty(c);
 }
 
-void
-conn_linger(struct conn *c)
+/* Writes the answer to the request; -1 if it did not go out whole. */
+static int
+conn_answer(struct conn *c, const struct hs_result *r)
 {
-	if (c->state == CONN_DEAD || c->state == CONN_LINGER)
-		return;
-	conn_drop_member(c);
-	c->state = CONN_LINGER;
-	c->deadline = c->srv->loop.now + CONN_LINGER_MS;
-	if (shutdown(c->fd, SHUT_WR) == -1) {
-		conn_kill(c);
-		return;
-	}
-	conn_set_interest(c, EPOLLIN);
-}
-
-void
-conn_reject(struct conn *c, const struct hs_result *r)
-{
-	char	resp[512];
+	char	resp[CONN_ANSWER_MAX];
 	int	len;
 
-	conn_hs_release(c);
 	len = handshake_response(resp, sizeof(resp), r);
+	if (len <= 0)
+		return -1;
+	return transport_write_all(&c->t, resp, (size_t)len);
+}
+
+/* Answers r->status (4xx/503), then lingers until the peer closes. */
+static void
+conn_reject(struct conn *c, const struct hs_result *r)
+{
+	conn_hs_release(c);
 	/* A peer that cannot take a few hundred bytes gets nothing. */
-	if (len <= 0 || send(c->fd, resp, (size_t)len, MSG_NOSIGNAL) != len)
+	if (conn_answer(c, r) == -1)
 		conn_kill(c);
 	else
 		conn_linger(c);
 }
 
 static void
-conn_upgrade(struct conn *c, const struct hs_result *r)
+conn_tune_socket(struct conn *c)
 {
-	char	resp[512];
-	int	len, one = 1;
+	const struct relay_config *cfg = c->set->cfg;
+	int			   one = 1;
 
-	len = handshake_response(resp, sizeof(resp), r);
-	if (len <= 0 || send(c->fd, resp, (size_t)len, MSG_NOSIGNAL) != len ||
-	    ws_open(c) == -1) {
-		conn_kill(c);
-		return;
-	}
-	/* The outq already puts a turn's frames in one write; Nagle would only wait. */
-	(void)setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	/* The outq puts a turn's frames in one write; Nagle would only wait. */
+	(void)setsockopt(c->t.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	/*
 	 * A fixed size stops the kernel growing it to megabytes: a slow reader's
 	 * backlog then waits in the outq, where --max-queue judges it.
 	 */
-	if (c->srv->cfg->send_buffer > 0)
-		(void)setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF,
-		    &c->srv->cfg->send_buffer, sizeof(c->srv->cfg->send_buffer));
+	if (cfg->send_buffer > 0)
+		(void)setsockopt(c->t.fd, SOL_SOCKET, SO_SNDBUF,
+		    &cfg->send_buffer, sizeof(cfg->send_buffer));
+}
+
+static void
+conn_input(struct conn *c)
+{
+	enum ws_in	r;
+
+	if (c->state != CONN_OPEN && c->state != CONN_CLOSING)
+		return;
+	r = ws_input(&c->ws);
+	if (c->state == CONN_DEAD)
+		return;
+	switch (r) {
+	case WS_IN_MORE:
+		break;
+	case WS_IN_ENDED:
+		conn_closing(c);
+		break;
+	case WS_IN_BROKEN:
+		conn_linger(c);
+		break;
+	case WS_IN_GONE:
+	case WS_IN_DEAD:
+		conn_kill(c);
+		break;
+	}
+}
+
+static void
+conn_upgrade(struct conn *c, const struct hs_result *r)
+{
+	size_t	early = c->hslen - r->consumed;
+
+	if (conn_answer(c, r) == -1 ||
+	    ws_start(&c->ws, c->hs + r->consumed, early) == -1) {
+		conn_kill(c);
+		return;
+	}
+	conn_hs_release(c);
+	conn_tune_socket(c);
 	conn_release_hs_slot(c);
 	c->state = CONN_OPEN;
-	c->hsoff = r->consumed;
-	c->opened_at = c->last_pong = c->tokens_at = c->srv->loop.now;
-	c->next_ping = c->opened_at + c->srv->cfg->ping_interval_ms;
-	c->tokens = c->srv->cfg->flood_burst * 1000;
-	if (c->hsoff == c->hslen)
-		conn_hs_release(c);
-	else
-		ws_input(c);	/* frames that came with the request */
+	c->opened_at = c->set->loop->now;
+	if (early > 0)
+		conn_input(c);	/* frames that came with the request */
 	conn_mark_dirty(c);
 }
 
 static void
 conn_handshake_read(struct conn *c)
 {
-	size_t		cap = c->srv->cfg->max_header_bytes + 1;
+	size_t		cap = c->set->cfg->max_header_bytes + 1;
 	struct hs_result r;
 	ssize_t		n;
 
@@ -271,16 +306,15 @@ conn_handshake_read(struct conn *c)
 		conn_kill(c);
 		return;
 	}
-	n = recv(c->fd, c->hs + c->hslen, cap - c->hslen, 0);
-	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
-	    errno == EINTR))
+	n = transport_read(&c->t, c->hs + c->hslen, cap - c->hslen);
+	if (n == TRANSPORT_AGAIN)
 		return;
 	if (n <= 0) {
 		conn_kill(c);
 		return;
 	}
 	c->hslen += (size_t)n;
-	handshake_parse(&r, &c->srv->cfg->hs, (const char *)c->hs, c->hslen);
+	handshake_parse(&r, &c->set->cfg->hs, (const char *)c->hs, c->hslen);
 	if (r.status == 0)
 		return;
 	if (r.status == 101)
@@ -296,10 +330,9 @@ conn_linger_read(struct conn *c)
 	char	sink[1024];
 	ssize_t	n;
 
-	while ((n = recv(c->fd, sink, sizeof(sink), 0)) > 0)
+	while ((n = transport_read(&c->t, sink, sizeof(sink))) > 0)
 		;
-	if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK &&
-	    errno != EINTR))
+	if (n != TRANSPORT_AGAIN)
 		conn_kill(c);
 }
 
@@ -321,41 +354,32 @@ conn_on_event(struct handler *h, uint32_t events)
 		 * A hang-up is reported whatever the interest; a throttled
 		 * conn would not read it and the loop would spin.
 		 */
-		if ((events & (EPOLLHUP | EPOLLERR)) && ws_throttled(c)) {
+		if ((events & (EPOLLHUP | EPOLLERR)) && ws_throttled(&c->ws)) {
 			conn_kill(c);
 			break;
 		}
 		if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
-			ws_input(c);
-		if (c->state != CONN_DEAD)
-			conn_mark_dirty(c);
+			conn_input(c);
+		conn_mark_dirty(c);
 		break;
 	case CONN_DEAD:
 		break;
 	}
 }
 
-/* wslay saw the peer's close, a protocol error or EOF. */
-void
-conn_after_input(struct conn *c, int failed)
+/* ws.c hands up a whole text message of this conn's: the room decides. */
+static void
+conn_deliver(void *arg, const char *text, size_t len)
 {
-	if (failed) {
-		/* Let a close wslay queued for a protocol error go out. */
-		(void)ws_output(c);
-		if (c->rx_eof)
-			conn_kill(c);
-		else
-			conn_linger(c);
-		return;
-	}
-	if (c->state == CONN_OPEN && (ws_close_received(c) || !ws_want_read(c)))
-		conn_closing(c);
+	struct conn	*c = arg;
+
+	cmd_exec(c->set->rooms, c, c->member, text, len);
 }
 
 void
 conn_tick(struct conn *c, int64_t now)
 {
-	const struct relay_config *cfg = c->srv->cfg;
+	const struct relay_config *cfg = c->set->cfg;
 
 	switch (c->state) {
 	case CONN_HANDSHAKE:
@@ -369,22 +393,16 @@ conn_tick(struct conn *c, int64_t now)
 	case CONN_OPEN:
 		break;
 	}
-	if (c->throttled) {
-		ws_refill(c, now);
-		if (!c->throttled)
-			ws_input(c);	/* wslay may hold whole frames */
-	}
+	if (ws_unthrottle(&c->ws, now))
+		conn_input(c);	/* wslay may hold whole frames */
 	if (c->state != CONN_OPEN)
 		return;
-	ws_rest(c);
+	if (ws_rest(&c->ws))
+		c->set->freed_since_trim++;
 	if (c->member == NULL && now - c->opened_at >= cfg->join_timeout_ms)
 		conn_close_async(c, CLOSE_JOIN_TIMEOUT);
-	else if (now - c->last_pong >= cfg->pong_timeout_ms)
+	else if (ws_keepalive(&c->ws, now) == -1)
 		conn_close_now(c, CLOSE_TIMEOUT);
-	else if (now >= c->next_ping) {
-		ws_ping(c);
-		c->next_ping = now + cfg->ping_interval_ms;
-	}
 	conn_mark_dirty(c);
 }
 
@@ -393,8 +411,22 @@ conn_tick(struct conn *c, int64_t now)
 void
 conn_send(struct conn *c, struct msg *m)
 {
-	if (c->state == CONN_OPEN)
-		ws_send(c, m);
+	if (c->state != CONN_OPEN)
+		return;
+	switch (ws_send(&c->ws, m)) {
+	case WS_SENT:
+		conn_mark_dirty(c);
+		break;
+	case WS_SENT_FULL:
+		conn_close_now(c, CLOSE_QUEUE);
+		break;
+	case WS_SENT_NOMEM:
+		conn_close_async(c, CLOSE_INTERNAL);
+		break;
+	case WS_SENT_DEAD:
+		conn_kill(c);
+		break;
+	}
 }
 
 /*
@@ -406,19 +438,20 @@ conn_close_async(struct conn *c, enum proto_close why)
 {
 	if (c->state != CONN_OPEN)
 		return;
-	c->close_why = why;
+	ws_close_after(&c->ws, why);
 	conn_closing(c);
 }
 
 /* For a peer that does not read (slow reader, no pong): at once. */
-void
+static void
 conn_close_now(struct conn *c, enum proto_close why)
 {
 	if (c->state != CONN_OPEN)
 		return;
-	ws_drop_queued(c);
-	ws_close(c, why);
-	conn_closing(c);
+	if (ws_close_now(&c->ws, why) == -1)
+		conn_kill(c);
+	else
+		conn_closing(c);
 }
 
 void

@@ -1,15 +1,13 @@
 /* outq.c: the write path: shared frames, many per system call (see outq.h). */
-#include <errno.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/socket.h>
 #include <sys/uio.h>
 
 #include "msg.h"
 #include "outq.h"
+#include "transport.h"
 
 #define OUTQ_MIN_CAP	8
-#define OUTQ_IOV	64	/* frames per sendmsg(); loopback takes 16+ at once */
+#define OUTQ_IOV	64	/* frames per write; loopback takes 16+ at once */
 
 static struct outq_ent *
 outq_at(const struct outq *q, uint32_t i)
@@ -79,10 +77,9 @@ outq_consume(struct outq *q, size_t n)
 }
 
 int
-outq_write(struct outq *q, int fd)
+outq_write(struct outq *q, struct transport *t)
 {
 	struct iovec	 iov[OUTQ_IOV];
-	struct msghdr	 mh;
 	ssize_t		 n;
 	size_t		 want;
 	uint32_t	 i, k;
@@ -96,17 +93,11 @@ outq_write(struct outq *q, int fd)
 			iov[i].iov_len = e->m->framelen - e->off;
 			want += iov[i].iov_len;
 		}
-		memset(&mh, 0, sizeof(mh));
-		mh.msg_iov = iov;
-		mh.msg_iovlen = k;
-		n = sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (n == -1) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return 0;
-			if (errno == EINTR)
-				continue;
+		n = transport_writev(t, iov, (int)k);
+		if (n == TRANSPORT_AGAIN)
+			return 0;
+		if (n < 0)
 			return -1;
-		}
 		outq_consume(q, (size_t)n);
 		if ((size_t)n < want)
 			return 0;

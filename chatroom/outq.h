@@ -1,8 +1,9 @@
 /*
  * outq.h: a connection's output: references to shared, already encoded frames,
- * written with one sendmsg() carrying many frames per loop turn. The ring is
- * allocated on the first push and given back by outq_trim() once drained (the
- * relay's tick does it), so an idle connection holds no output memory.
+ * written with one vectored write (sendmsg) carrying many frames per loop
+ * turn. The ring is allocated on the first push and given back by outq_trim()
+ * once drained (the relay's tick does it), so an idle connection holds no
+ * output memory.
  */
 #ifndef CHATROOM_OUTQ_H
 #define CHATROOM_OUTQ_H
@@ -12,6 +13,7 @@
 #include <sys/types.h>
 
 struct msg;
+struct transport;
 
 struct outq_ent {
 	struct msg	*m;
@@ -26,8 +28,11 @@ struct outq {
 
 /* Queues m, taking a reference of its own. -1 on ENOMEM. */
 int	outq_push(struct outq *, struct msg *);
-/* Writes from the head until empty or the kernel is full. -1: the socket is dead. */
-int	outq_write(struct outq *, int fd);
+/*
+ * Writes from the head until empty or the transport is full. -1: the stream
+ * is dead. Bytes not written stay in place, first (transport.h asks it).
+ */
+int	outq_write(struct outq *, struct transport *);
 /* Drops every frame not yet begun; a frame already begun stays, to end whole. */
 void	outq_drop_unstarted(struct outq *);
 /* Gives back the ring if nothing is queued. */

@@ -12,8 +12,11 @@
 #include <unistd.h>
 
 #include "conn.h"
+#include "handshake.h"
 #include "common/peers.h"
+#include "room.h"
 #include "server.h"
+#include "transport.h"
 
 #define SERVER_TICK_MS		250
 #define SERVER_SHUTDOWN_MS	1000
@@ -56,15 +59,17 @@ static void
 server_refuse_now(int fd)
 {
 	struct hs_result	 r = { .status = 503 };
+	struct transport	 t;
 	char			 buf[1024];
 	int			 len, i;
 
+	transport_tcp_init(&t, fd);
 	len = handshake_response(buf, sizeof(buf), &r);
-	if (len > 0 && send(fd, buf, (size_t)len, MSG_NOSIGNAL) == len)
-		shutdown(fd, SHUT_WR);
-	for (i = 0; i < 16 && recv(fd, buf, sizeof(buf), 0) > 0; i++)
+	if (len > 0 && transport_write_all(&t, buf, (size_t)len) == 0)
+		(void)transport_shutdown(&t);
+	for (i = 0; i < 16 && transport_read(&t, buf, sizeof(buf)) > 0; i++)
 		;
-	close(fd);
+	transport_close(&t);
 }
 
 /* Accepts one conn; 0, or -1 when the backlog is empty. */
@@ -86,17 +91,17 @@ server_accept_one(struct server *srv, int lfd)
 		return -1;
 	}
 	/* Past every slot, refuse without keeping any state. */
-	if (srv->nhandshakes >= cfg->max_handshakes) {
+	if (srv->conns.nhandshakes >= cfg->max_handshakes) {
 		server_refuse_now(fd);
 		return 0;
 	}
 	key = net_peer_key(&ss);
-	if (srv->nconns >= cfg->max_conns ||
+	if (srv->conns.nconns >= cfg->max_conns ||
 	    peers_add(srv->peers, key, cfg->max_per_ip) == -1)
 		reject = 503;
 	else
 		counted = 1;
-	if (conn_new(srv, fd, key, counted, reject) == NULL) {
+	if (conn_new(&srv->conns, fd, key, counted, reject) == NULL) {
 		if (counted)
 			peers_del(srv->peers, key);
 		close(fd);
@@ -121,10 +126,10 @@ server_drop_members(struct server *srv)
 {
 	struct conn	*c;
 
-	while ((c = srv->dropped) != NULL) {
+	while ((c = srv->conns.dropped) != NULL) {
 		struct member *m = c->member;
 
-		srv->dropped = c->drop_next;
+		srv->conns.dropped = c->drop_next;
 		c->on_dropped = 0;
 		c->member = NULL;
 		if (m != NULL)
@@ -137,8 +142,8 @@ server_flush_dirty(struct server *srv)
 {
 	struct conn	*c;
 
-	while ((c = srv->dirty) != NULL) {
-		srv->dirty = c->dirty_next;
+	while ((c = srv->conns.dirty) != NULL) {
+		srv->conns.dirty = c->dirty_next;
 		c->on_dirty = 0;
 		conn_flush(c);
 	}
@@ -149,16 +154,16 @@ server_free_dead(struct server *srv)
 {
 	struct conn	*c;
 
-	while ((c = srv->dead) != NULL) {
-		srv->dead = c->dead_next;
+	while ((c = srv->conns.dead) != NULL) {
+		srv->conns.dead = c->dead_next;
 		if (c->prev != NULL)
 			c->prev->next = c->next;
 		else
-			srv->conns = c->next;
+			srv->conns.all = c->next;
 		if (c->next != NULL)
 			c->next->prev = c->prev;
 		conn_free(c);
-		srv->freed_since_trim++;
+		srv->conns.freed_since_trim++;
 	}
 }
 
@@ -168,7 +173,7 @@ server_before_sleep(void *arg)
 	struct server	*srv = arg;
 
 	/* Leaving tells others, which may end more conns: go until quiet. */
-	while (srv->dropped != NULL || srv->dirty != NULL) {
+	while (srv->conns.dropped != NULL || srv->conns.dirty != NULL) {
 		server_drop_members(srv);
 		server_flush_dirty(srv);
 	}
@@ -182,12 +187,12 @@ server_on_tick(void *arg)
 	struct conn	*c;
 
 	server_resume_accept(srv);
-	for (c = srv->conns; c != NULL; c = c->next)
+	for (c = srv->conns.all; c != NULL; c = c->next)
 		conn_tick(c, srv->loop.now);
 	/* A crowd that left should not keep the relay's memory at its peak. */
-	if (srv->freed_since_trim >= SERVER_TRIM_AFTER) {
+	if (srv->conns.freed_since_trim >= SERVER_TRIM_AFTER) {
 		malloc_trim(0);
-		srv->freed_since_trim = 0;
+		srv->conns.freed_since_trim = 0;
 	}
 }
 
@@ -207,6 +212,10 @@ server_init(struct server *srv, const struct relay_config *cfg,
 	if ((srv->rooms = rooms_new(&cfg->rooms)) == NULL ||
 	    (srv->peers = peers_new()) == NULL)
 		return -1;
+	srv->conns.loop = &srv->loop;
+	srv->conns.cfg = cfg;
+	srv->conns.rooms = srv->rooms;
+	srv->conns.peers = srv->peers;
 	for (i = 0; i < n; i++) {
 		struct server_listener *sl = &srv->lis[i];
 
@@ -220,7 +229,7 @@ server_init(struct server *srv, const struct relay_config *cfg,
 	return 0;
 }
 
-/* Every member hears 1001; the rest are dropped. Waits at most a second. */
+/* Members hear CLOSE_SHUTDOWN; the rest are dropped. Waits at most 1 s. */
 static void
 server_shutdown(struct server *srv)
 {
@@ -229,14 +238,14 @@ server_shutdown(struct server *srv)
 
 	server_pause_accept(srv);
 	rooms_shutdown(srv->rooms);
-	for (c = srv->conns; c != NULL; c = c->next) {
+	for (c = srv->conns.all; c != NULL; c = c->next) {
 		if (c->state == CONN_OPEN)
 			conn_close_async(c, CLOSE_SHUTDOWN);
 		else if (c->state != CONN_CLOSING)
 			conn_kill(c);
 	}
 	until = loop_clock() + SERVER_SHUTDOWN_MS;
-	while (srv->conns != NULL && loop_clock() < until)
+	while (srv->conns.all != NULL && loop_clock() < until)
 		loop_once(&srv->loop, 50);
 }
 
@@ -253,9 +262,9 @@ server_release(struct server *srv)
 	struct conn	*c;
 	int		 i;
 
-	for (c = srv->conns; c != NULL; c = c->next)
+	for (c = srv->conns.all; c != NULL; c = c->next)
 		conn_kill(c);
-	srv->dirty = srv->dropped = NULL;
+	srv->conns.dirty = srv->conns.dropped = NULL;
 	server_free_dead(srv);
 	rooms_free(srv->rooms);
 	peers_free(srv->peers);

@@ -354,7 +354,7 @@ check_server(void)
 	const struct conn	*c;
 	size_t			 members = 0, hs = 0, counted = 0;
 
-	for (c = srv.conns; c != NULL; c = c->next) {
+	for (c = srv.conns.all; c != NULL; c = c->next) {
 		if (c->member != NULL) {
 			if (c->member->conn != c || c->state != CONN_OPEN)
 				abort();
@@ -362,12 +362,13 @@ check_server(void)
 		}
 		hs += c->hs_slot != 0;
 		counted += c->counted != 0;
-		if (c->out.bytes > cfg.max_queue || c->in.len > cfg.max_message)
+		if (c->ws.out.bytes > cfg.max_queue ||
+		    c->ws.in.len > cfg.max_message)
 			abort();
 	}
 	if (members != rooms_members(srv.rooms) ||
 	    rooms_count(srv.rooms) > cfg.rooms.max_rooms ||
-	    hs != srv.nhandshakes || counted != srv.nconns ||
+	    hs != srv.conns.nhandshakes || counted != srv.conns.nconns ||
 	    peers_count(srv.peers, PEER_KEY) != counted)
 		abort();
 }
@@ -550,7 +551,7 @@ check_all_end(void)
 	tick(cfg.pong_timeout_ms + cfg.join_timeout_ms);
 	tick(3000);
 	tick(3000);
-	if (srv.conns != NULL || rooms_count(srv.rooms) != 0)
+	if (srv.conns.all != NULL || rooms_count(srv.rooms) != 0)
 		abort();
 	for (i = 0; i < NCLIENTS; i++)
 		if (clients[i].fd != -1 && !clients[i].eof)
@@ -583,7 +584,7 @@ setup(void)
 		memset(&clients[i], 0, sizeof(clients[i]));
 		clients[i].fd = sv[1];
 		if (peers_add(srv.peers, PEER_KEY, cfg.max_per_ip) == -1 ||
-		    conn_new(&srv, sv[0], PEER_KEY, 1, 0) == NULL)
+		    conn_new(&srv.conns, sv[0], PEER_KEY, 1, 0) == NULL)
 			abort();
 	}
 }
