@@ -14,7 +14,7 @@ struct relay_config {
 	int			send_buffer;	/* SO_SNDBUF */
 	int64_t			handshake_timeout_ms, join_timeout_ms;
 	int64_t			ping_interval_ms, pong_timeout_ms;
-	long			flood_rate, flood_burst;	/* msgs/s, msgs */
+	long			flood_rate, flood_burst; /* msgs/s, msgs */
 	struct hs_config	hs;
 	struct room_limits	rooms;
 };

@@ -241,8 +241,8 @@ conn_tune_socket(struct conn *c)
 	/* The outq puts a turn's frames in one write; Nagle would only wait. */
 	(void)setsockopt(c->t.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	/*
-	 * A fixed size stops the kernel growing it to megabytes: a slow reader's
-	 * backlog then waits in the outq, where --max-queue judges it.
+	 * A fixed size stops the kernel growing it to megabytes: a slow
+	 * reader's backlog then waits in the outq, where --max-queue judges it.
 	 */
 	if (cfg->send_buffer > 0)
 		(void)setsockopt(c->t.fd, SOL_SOCKET, SO_SNDBUF,

@@ -43,10 +43,10 @@ struct conn_set {
 	struct room_table	*rooms;		/* not owned */
 	struct peers		*peers;		/* not owned */
 	struct conn		*all;		/* every conn not yet freed */
-	struct conn		*dirty;		/* output to flush before sleep */
-	struct conn		*dropped;	/* members to take out of rooms */
+	struct conn		*dirty;		/* to flush before sleep */
+	struct conn		*dropped;	/* to leave their rooms */
 	struct conn		*dead;		/* to free before sleep */
-	size_t			 nconns;	/* accepted, counted against caps */
+	size_t			 nconns;	/* counted against the caps */
 	size_t			 nhandshakes;	/* handshakes and rejections */
 	size_t			 freed_since_trim;	/* see server_on_tick */
 };
@@ -62,13 +62,14 @@ struct conn {
 	int64_t			 deadline;	/* handshake, reject or close */
 	int64_t			 opened_at;	/* for --join-timeout */
 	uint32_t		 interest;	/* current epoll events */
-	unsigned char		*hs;		/* the request: conn_hs_release */
+	unsigned char		*hs;		/* the request; see conn.c */
 	size_t			 hslen;
 	struct ws_state		 ws;		/* OPEN and CLOSING */
 	struct member		*member;	/* not owned: its room's */
 
 	int			 on_dirty, on_dropped;
-	struct conn		*prev, *next, *dirty_next, *drop_next, *dead_next;
+	struct conn		*prev, *next;	/* set->all */
+	struct conn		*dirty_next, *drop_next, *dead_next;
 };
 
 /*

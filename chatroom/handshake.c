@@ -1,8 +1,9 @@
 /*
  * handshake.c: the WebSocket opening handshake (RFC 6455 §4.2.1) over HTTP/1.1
- * (RFC 9110, RFC 9112). Pure functions over the caller's bytes: no I/O, no allocation.
- * The verdict is a function of the bytes only, so feeding a request in pieces and whole
- * gives the same answer (the fuzz harness checks exactly that).
+ * (RFC 9110, RFC 9112). Pure functions over the caller's bytes: no I/O, no
+ * allocation. The verdict is a function of the bytes only, so feeding a
+ * request in pieces and whole gives the same answer (the fuzz harness checks
+ * exactly that).
  */
 #include <limits.h>
 #include <stdint.h>
@@ -26,14 +27,22 @@ struct hs_span {
 /* The header fields the handshake looks at; every other field is ignored. */
 struct hs_fields {
 	struct hs_span	 host, upgrade, key, version, origin;
-	int		 conn_upgrade;	/* some Connection field lists "upgrade" */
+	int		 conn_upgrade;	/* a Connection field lists "upgrade" */
 };
+
+/* ASCII only: the C library's isalnum() depends on the locale. */
+static int
+hs_is_alnum(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') ||
+	    (c >= 'a' && c <= 'z');
+}
 
 /* RFC 9110 §5.6.2 tchar. */
 static int
 hs_is_tchar(unsigned char c)
 {
-	if ((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))
+	if (hs_is_alnum(c))
 		return 1;
 	return c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL;
 }
@@ -47,14 +56,15 @@ hs_is_ows(unsigned char c)
 static int
 hs_is_hex(unsigned char c)
 {
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+	    (c >= 'A' && c <= 'F');
 }
 
 /* RFC 3986 reg-name: unreserved / pct-encoded / sub-delims. */
 static int
 hs_is_regname(unsigned char c)
 {
-	if ((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))
+	if (hs_is_alnum(c))
 		return 1;
 	return c != '\0' && strchr("-._~%!$&'()*+,;=", c) != NULL;
 }
@@ -62,7 +72,7 @@ hs_is_regname(unsigned char c)
 static int
 hs_is_b64(unsigned char c)
 {
-	if ((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))
+	if (hs_is_alnum(c))
 		return 1;
 	return c == '+' || c == '/';
 }
@@ -98,7 +108,7 @@ hs_trim(const char **p, size_t *n)
 		(*n)--;
 }
 
-/* Whether the comma-separated list p[0..n) has the element tok (case-insensitive). */
+/* Whether the comma-separated list p[0..n) has tok (case-insensitive). */
 static int
 hs_list_has(const char *p, size_t n, const char *tok)
 {
@@ -119,8 +129,9 @@ hs_list_has(const char *p, size_t n, const char *tok)
 }
 
 /*
- * Splits an authority "host[:port]" (Host field, or an origin after "scheme://") and
- * returns its host in *h, *hn (IPv6 literals keep their brackets); -1 if malformed.
+ * Splits an authority "host[:port]" (Host field, or an origin after
+ * "scheme://") and returns its host in *h, *hn (IPv6 literals keep their
+ * brackets); -1 if malformed.
  */
 static int
 hs_authority(const char **h, size_t *hn, const char *p, size_t n)
@@ -154,8 +165,8 @@ hs_authority(const char **h, size_t *hn, const char *p, size_t n)
 }
 
 /*
- * The host of a serialized http(s) origin (RFC 6454 §6.2: scheme "://" host [":" port],
- * no path). Other schemes have no host we could compare: -1.
+ * The host of a serialized http(s) origin (RFC 6454 §6.2: scheme "://" host
+ * [":" port], no path). Other schemes have no host we could compare: -1.
  */
 static int
 hs_origin_host(const char **h, size_t *hn, const char *p, size_t n)
@@ -168,8 +179,9 @@ hs_origin_host(const char **h, size_t *hn, const char *p, size_t n)
 }
 
 /*
- * RFC 6455 §4.2.1 item 5: base64 that decodes to exactly 16 bytes. The shape check
- * comes first because nettle's decoder skips white space and would accept "AA AA...".
+ * RFC 6455 §4.2.1 item 5: base64 that decodes to exactly 16 bytes. The shape
+ * check comes first because nettle's decoder skips white space and would
+ * accept "AA AA...".
  */
 static int
 hs_key_valid(const char *p, size_t n)
@@ -205,8 +217,9 @@ hs_accept(char out[HS_ACCEPT_LEN + 1], const char *key, size_t n)
 }
 
 /*
- * Length of the request up to and including the first CRLFCRLF, or 0 if that is not in
- * the first max bytes (then the request is either incomplete or too large).
+ * Length of the request up to and including the first CRLFCRLF, or 0 if that
+ * is not in the first max bytes (then the request is either incomplete or too
+ * large).
  */
 static size_t
 hs_find_end(const char *buf, size_t len, size_t max)
@@ -236,7 +249,10 @@ hs_framing_ok(const char *buf, size_t n)
 	return 1;
 }
 
-/* "method SP request-target SP HTTP/1.x": 0 for GET, 405 for another method, else 400. */
+/*
+ * "method SP request-target SP HTTP/1.x": 0 for GET, 405 for another method,
+ * else 400.
+ */
 static int
 hs_request_line(const char *p, size_t n)
 {
@@ -246,7 +262,7 @@ hs_request_line(const char *p, size_t n)
 		;
 	if (m == 0 || m == n || p[m] != ' ')
 		return 400;
-	/* The target is ignored (PROTOCOL.md: any path), but must be visible ASCII. */
+	/* Any path will do (man/sanctuary.7), but in visible ASCII. */
 	for (t = m + 1; t < n && p[t] > 0x20 && p[t] < 0x7f; t++)
 		;
 	if (t == m + 1 || t == n || p[t] != ' ')
@@ -283,10 +299,10 @@ hs_field_store(struct hs_fields *f, const char *name, size_t nn, const char *v,
 		return hs_once(&f->key, v, vn);
 	if (hs_ieq(name, nn, "Sec-WebSocket-Version", 21))
 		return hs_once(&f->version, v, vn);
-	/* Two Origins could let a check and a later reader see different ones. */
+	/* Two Origins could let a check and a later reader see others. */
 	if (hs_ieq(name, nn, "Origin", 6))
 		return hs_once(&f->origin, v, vn);
-	/* Connection is a list field and may legitimately be split over lines. */
+	/* Connection is a list field and may rightly be split over lines. */
 	if (hs_ieq(name, nn, "Connection", 10) && hs_list_has(v, vn, "upgrade"))
 		f->conn_upgrade = 1;
 	return 0;
@@ -299,12 +315,12 @@ hs_field_line(struct hs_fields *f, const char *p, size_t n)
 	const char	*v;
 	size_t		 c, i, vn;
 
-	/* obs-fold, or white space before the first field name: both refused. */
+	/* obs-fold, or white space before the first field name: refused. */
 	if (n == 0 || hs_is_ows(p[0]))
 		return -1;
 	for (c = 0; c < n && hs_is_tchar(p[c]); c++)
 		;
-	/* No colon, white space before it or another non-token byte in the name. */
+	/* No colon, white space before it or another non-tchar in the name. */
 	if (c == 0 || c == n || p[c] != ':')
 		return -1;
 	v = p + c + 1;
@@ -335,16 +351,18 @@ hs_fields_parse(struct hs_fields *f, const char *buf, size_t n)
 	return 0;
 }
 
-/* The headers RFC 6455 §4.2.1 requires, other than the version: 1 if all are right. */
+/* The headers RFC 6455 §4.2.1 requires, but the version: 1 if all are right. */
 static int
 hs_fields_ok(const struct hs_fields *f)
 {
 	const char	*h;
 	size_t		 hn;
 
-	if (f->host.count == 0 || hs_authority(&h, &hn, f->host.p, f->host.n) == -1)
+	if (f->host.count == 0 ||
+	    hs_authority(&h, &hn, f->host.p, f->host.n) == -1)
 		return 0;
-	if (f->upgrade.count == 0 || !hs_list_has(f->upgrade.p, f->upgrade.n, "websocket"))
+	if (f->upgrade.count == 0 ||
+	    !hs_list_has(f->upgrade.p, f->upgrade.n, "websocket"))
 		return 0;
 	if (!f->conn_upgrade)
 		return 0;
@@ -352,9 +370,10 @@ hs_fields_ok(const struct hs_fields *f)
 }
 
 /*
- * Cross-site WebSocket hijacking defence. No Origin: not a browser, allowed. "null"
- * (sandboxed frames, file: pages) never. Else an allow-listed origin, or an http(s)
- * origin whose host is Host's host (ports ignored: page and relay differ in port).
+ * Cross-site WebSocket hijacking defence. No Origin: not a browser, allowed.
+ * "null" (sandboxed frames, file: pages) never. Else an allow-listed origin,
+ * or an http(s) origin whose host is Host's host (ports ignored: page and
+ * relay differ in port).
  */
 static int
 hs_origin_ok(const struct hs_config *cf, const struct hs_fields *f)
@@ -375,9 +394,10 @@ hs_origin_ok(const struct hs_config *cf, const struct hs_fields *f)
 	return hs_ieq(oh, ohn, hh, hhn);
 }
 
-/* The status of the complete request buf[0..n), n including the final CRLFCRLF. */
+/* The status of the complete request buf[0..n), the final CRLFCRLF included. */
 static int
-hs_verdict(struct hs_fields *f, const struct hs_config *cf, const char *buf, size_t n)
+hs_verdict(struct hs_fields *f, const struct hs_config *cf, const char *buf,
+    size_t n)
 {
 	const char	*eol;
 	size_t		 rl;
@@ -385,14 +405,17 @@ hs_verdict(struct hs_fields *f, const struct hs_config *cf, const char *buf, siz
 
 	if (!hs_framing_ok(buf, n))
 		return 400;
-	eol = memmem(buf, n, "\r\n", 2);	/* found: buf ends with CRLFCRLF */
+	/* Found: buf ends with CRLFCRLF. */
+	eol = memmem(buf, n, "\r\n", 2);
 	rl = (size_t)(eol - buf);
 	if ((st = hs_request_line(buf, rl)) != 0)
 		return st;
-	/* Field lines lie between the request line's CRLF and the final empty line. */
-	if (hs_fields_parse(f, buf + rl + 2, n - rl - 4) == -1 || !hs_fields_ok(f))
+	/* Field lines: after the request line's CRLF, before the empty line. */
+	if (hs_fields_parse(f, buf + rl + 2, n - rl - 4) == -1 ||
+	    !hs_fields_ok(f))
 		return 400;
-	if (f->version.count == 0 || !hs_ieq(f->version.p, f->version.n, "13", 2))
+	if (f->version.count == 0 ||
+	    !hs_ieq(f->version.p, f->version.n, "13", 2))
 		return 426;
 	if (!hs_origin_ok(cf, f))
 		return 403;
@@ -417,8 +440,8 @@ hs_bad_framing(const char *buf, size_t n)
 }
 
 void
-handshake_parse(struct hs_result *r, const struct hs_config *cf, const char *buf,
-    size_t len)
+handshake_parse(struct hs_result *r, const struct hs_config *cf,
+    const char *buf, size_t len)
 {
 	struct hs_fields f;
 	size_t		 end;
@@ -427,8 +450,9 @@ handshake_parse(struct hs_result *r, const struct hs_config *cf, const char *buf
 	memset(&f, 0, sizeof(f));
 	if ((end = hs_find_end(buf, len, cf->max_header_bytes)) == 0) {
 		/*
-		 * A bare LF (or NUL) means the end we wait for may never come:
-		 * answer now. Otherwise, once len reaches max it can only be 431.
+		 * A bare LF (or NUL) means the end we wait for may never
+		 * come: answer now. Otherwise, once len reaches max it can
+		 * only be 431.
 		 */
 		if (hs_bad_framing(buf, len < cf->max_header_bytes ? len :
 		    cf->max_header_bytes))
@@ -486,13 +510,14 @@ struct hs_reply {
 };
 
 /*
- * Bodies are fixed text: a response never echoes request bytes. RFC 9110 §15.5.22
- * wants Upgrade on a 426, and §7.8 wants it named in Connection.
+ * Bodies are fixed text: a response never echoes request bytes. RFC 9110
+ * §15.5.22 wants Upgrade on a 426, and §7.8 wants it named in Connection.
  */
 static const struct hs_reply hs_replies[] = {
 	{ 400, "400 Bad Request", "close", "", "bad websocket handshake\n" },
 	{ 403, "403 Forbidden", "close", "", "origin not allowed\n" },
-	{ 405, "405 Method Not Allowed", "close", "Allow: GET\r\n", "method not allowed\n" },
+	{ 405, "405 Method Not Allowed", "close", "Allow: GET\r\n",
+	  "method not allowed\n" },
 	{ 426, "426 Upgrade Required", "close, Upgrade",
 	  "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n",
 	  "websocket version 13 required\n" },
@@ -501,7 +526,10 @@ static const struct hs_reply hs_replies[] = {
 	{ 503, "503 Service Unavailable", "close", "", "relay full\n" },
 };
 
-/* 101 carries neither Sec-WebSocket-Extensions (no permessage-deflate) nor -Protocol. */
+/*
+ * 101 carries neither Sec-WebSocket-Extensions (no permessage-deflate) nor
+ * Sec-WebSocket-Protocol.
+ */
 static void
 hs_switch(struct hs_out *o, const struct hs_result *r)
 {

@@ -30,7 +30,7 @@ int	loop_mod(struct loop *, int fd, uint32_t events, struct handler *);
 void	loop_del(struct loop *, int fd);
 /* Runs until a signal sets stop; the hooks run every iteration / every tick. */
 void	loop_run(struct loop *);
-/* One iteration with at most timeout_ms of waiting (used while shutting down). */
+/* One iteration, waiting at most timeout_ms (used while shutting down). */
 void	loop_once(struct loop *, int timeout_ms);
 int64_t	loop_clock(void);
 

@@ -7,7 +7,8 @@
 #include "transport.h"
 
 #define OUTQ_MIN_CAP	8
-#define OUTQ_IOV	64	/* frames per write; loopback takes 16+ at once */
+/* Frames per write; loopback takes 16 and more at once. */
+#define OUTQ_IOV	64
 
 static struct outq_ent *
 outq_at(const struct outq *q, uint32_t i)

@@ -33,7 +33,7 @@ int	outq_push(struct outq *, struct msg *);
  * is dead. Bytes not written stay in place, first (transport.h asks it).
  */
 int	outq_write(struct outq *, struct transport *);
-/* Drops every frame not yet begun; a frame already begun stays, to end whole. */
+/* Drops every frame not yet begun; one begun stays, to end whole. */
 void	outq_drop_unstarted(struct outq *);
 /* Gives back the ring if nothing is queued. */
 void	outq_trim(struct outq *);

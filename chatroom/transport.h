@@ -51,7 +51,7 @@ struct transport_ops {
 struct transport {
 	const struct transport_ops	*ops;
 	int				 fd;	/* owned; -1 once closed */
-	void				*impl;	/* the ops' own state, or NULL */
+	void				*impl;	/* the ops' state, or NULL */
 };
 
 /* Takes fd (a non-blocking stream socket): transport_close() closes it. */

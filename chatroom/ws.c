@@ -118,7 +118,7 @@ ws_recv_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, int flags,
 	}
 	n = ws_fill(ws, buf, len);
 	ready = wsscan_ready(&ws->scan, buf, n);
-	/* Only if wslay asked for less than was held (it never does): pass on. */
+	/* Only if wslay asked for less than is held (it never does): on. */
 	if (ready < n && ws->holdlen + (n - ready) > sizeof(ws->hold))
 		ready = n;
 	if (ready < n) {

@@ -28,7 +28,7 @@ struct ws_state {
 	wslay_event_context_ptr	 ctx;		/* NULL at rest: ws_rest() */
 	struct transport	*t;		/* not owned: the conn's */
 	const struct relay_config *cfg;		/* not owned */
-	const int64_t		*now;		/* not owned: the loop's clock */
+	const int64_t		*now;		/* not owned: the loop's */
 	ws_deliver_fn		 deliver;
 	void			*arg;		/* for deliver; not owned */
 	struct wsscan		 scan;		/* control frames go whole */
@@ -44,7 +44,7 @@ struct ws_state {
 	uint8_t			 in_ctrl, in_fin, in_bad;
 	struct outq		 out;		/* frames to write, in order */
 	enum proto_close	 close_after;	/* once the queue is out */
-	long			 tokens;	/* flood bucket, in 1/1000 msg */
+	long			 tokens;	/* bucket, in 1/1000 message */
 	long			 strikes;
 	int			 throttled;
 	int64_t			 tokens_at, next_ping, last_pong;
