@@ -87,11 +87,11 @@ struct client {
 	int		 fd;		/* -1 once closed */
 	int		 said_hello;	/* handshake written */
 	int		 own_hello;	/* the input wrote its own */
-	int		 may_echo;	/* may have sent a close: wslay echoes it */
+	int		 may_echo;	/* may have sent a close (echoed) */
 	int		 stalled;	/* not reading */
 	int		 eof;		/* the relay closed its end */
 	size_t		 hsgot;		/* bytes of the 101 seen */
-	int		 got_close;	/* a close frame came: nothing may follow */
+	int		 got_close;	/* a close came: nothing may follow */
 	int		 in_frag;	/* a fragmented text message is open */
 	uint8_t		 in[IN_CAP];	/* unparsed bytes */
 	size_t		 inlen;
@@ -104,7 +104,7 @@ struct client {
 static struct server	 srv;
 static struct client	 clients[NCLIENTS];
 static int64_t		 vnow;
-static int		 trace;		/* FUZZ_TRACE set: print what clients get */
+static int		 trace;		/* FUZZ_TRACE: print what clients get */
 static int		 allow_spin;	/* FUZZ_ALLOW_SPIN set */
 
 /* Strict UTF-8 (RFC 3629); 1 if p[0..n) is valid. */
@@ -148,7 +148,8 @@ static void
 check_event(const uint8_t *p, size_t n)
 {
 	static const char *const verbs[] = { "welcome ", "joined ", "left ",
-		"moderator ", "msg ", "purr ", "kicked ", "stopped ", "error " };
+		"moderator ", "msg ", "purr ", "kicked ", "stopped ",
+		"error " };
 	size_t		 i;
 
 	if (n == 0 || !utf8_valid(p, n) || p[n - 1] == ' ' ||
@@ -179,8 +180,9 @@ check_close(struct client *cl, const uint8_t *p, size_t n)
 	if (n == 1 || !utf8_valid(p + 2, n - 2))
 		abort();
 	code = (unsigned)p[0] << 8 | p[1];
-	/* RFC 6455 7.4: what an endpoint may send; 3000-4999 is also an echo. */
-	if (!(code >= 1000 && code <= 1003) && !(code >= 1007 && code <= 1011) &&
+	/* RFC 6455 7.4: what an endpoint may send; 3000-4999 may be an echo. */
+	if (!(code >= 1000 && code <= 1003) &&
+	    !(code >= 1007 && code <= 1011) &&
 	    !(code >= 3000 && code <= 4999))
 		abort();
 	if (!cl->may_echo && ((code == 4001 && !starts(cl, "kicked ")) ||
@@ -198,8 +200,8 @@ on_message(struct client *cl, int opcode, const uint8_t *p, size_t n, int fin)
 		    opcode == 0x8 && n >= 2 ? (const char *)p + 2 :
 		    (const char *)p);
 	if (trace && opcode == 0x8 && n >= 2)
-		fprintf(stderr, "  client %d <- close %u\n", (int)(cl - clients),
-		    (unsigned)p[0] << 8 | p[1]);
+		fprintf(stderr, "  client %d <- close %u\n",
+		    (int)(cl - clients), (unsigned)p[0] << 8 | p[1]);
 	switch (opcode) {
 	case 0x0:
 	case 0x1:
@@ -315,9 +317,11 @@ drain(void)
 			if (n > 0) {
 				client_got(cl, buf, (size_t)n);
 				any = 1;
-			} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+			} else if (n == 0 ||
+			    (errno != EAGAIN && errno != EINTR)) {
 				if (trace)
-					fprintf(stderr, "  client %d <- EOF\n", i);
+					fprintf(stderr,
+					    "  client %d <- EOF\n", i);
 				cl->eof = 1;	/* closed, or reset */
 				any = 1;
 			} else
@@ -579,7 +583,7 @@ setup(void)
 		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
 		    SOCK_CLOEXEC, 0, sv) == -1)
 			abort();
-		/* A small send buffer, so that a slow reader fills the queue. */
+		/* A small send buffer: a slow reader fills the queue. */
 		setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
 		memset(&clients[i], 0, sizeof(clients[i]));
 		clients[i].fd = sv[1];

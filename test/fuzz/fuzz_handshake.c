@@ -12,7 +12,8 @@
 
 #include "chatroom/handshake.h"
 
-#define B64	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+#define B64	"ABCDEFGHIJKLMNOPQRSTUVWXYZ" \
+		"abcdefghijklmnopqrstuvwxyz0123456789+/"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
@@ -97,7 +98,8 @@ check_response(const struct hs_result *r)
 	wn = snprintf(want, sizeof(want), "HTTP/1.1 %d ", r->status);
 	if (wn <= 0 || n < wn || memcmp(out, want, (size_t)wn) != 0)
 		abort();
-	if (r->status == 101 && (memmem(out, (size_t)n, r->accept, 28) == NULL ||
+	if (r->status == 101 &&
+	    (memmem(out, (size_t)n, r->accept, 28) == NULL ||
 	    memcmp(out + n - 4, "\r\n\r\n", 4) != 0))
 		abort();
 	if (handshake_response(out, (size_t)n - 1, r) != -1)

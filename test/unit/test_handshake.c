@@ -1,4 +1,7 @@
-/* test_handshake.c: the opening handshake parser and responses, exact bytes and statuses. */
+/*
+ * test_handshake.c: the opening handshake parser and responses, exact bytes
+ * and statuses.
+ */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +29,8 @@ struct hs_case {
 };
 #define C(s, st)	{ s, sizeof(s) - 1, st }
 
-static const char *const allow[] = { "https://chat.example.org", "http://10.0.0.1:6969" };
+static const char *const allow[] = { "https://chat.example.org",
+    "http://10.0.0.1:6969" };
 static const struct hs_config cfg = { 8192, allow, 2 };
 static const struct hs_config cfg_none = { 8192, NULL, 0 };
 
@@ -47,8 +51,9 @@ parse(const char *buf, size_t len)
 }
 
 /*
- * The verdict must depend only on the bytes: every prefix short of the request's end
- * is 0 (or already the final 431), and once a verdict appears it never changes.
+ * The verdict must depend only on the bytes: every prefix short of the
+ * request's end is 0 (or already the final 431), and once a verdict appears it
+ * never changes.
  */
 static void
 check_prefixes(const struct hs_config *cf, const char *buf, size_t len)
@@ -63,17 +68,19 @@ check_prefixes(const struct hs_config *cf, const char *buf, size_t len)
 			continue;
 		ck_assert_int_eq(r.status, whole.status);
 		ck_assert_uint_eq(r.consumed, whole.consumed);
-		ck_assert_mem_eq(r.accept, whole.accept, r.status == 101 ? 29 : 0);
+		ck_assert_mem_eq(r.accept, whole.accept,
+		    r.status == 101 ? 29 : 0);
 	}
 }
 
-/* Requests that must be refused, each with its status (check order 400 > 405 ...). */
+/* Requests to refuse, each with its status (check order 400 > 405 ...). */
 static const struct hs_case bad[] = {
 	/* request line */
 	C("POST / HTTP/1.1\r\n" HOST UPG CONN KEY VER END, 405),
 	C("get / HTTP/1.1\r\n" HOST UPG CONN KEY VER END, 405),
 	C("OPTIONS * HTTP/1.1\r\n" HOST UPG CONN KEY VER END, 405),
-	C("POST / HTTP/1.1\r\n" UPG CONN END, 405),	/* 405 before header 400s */
+	/* 405 before header 400s */
+	C("POST / HTTP/1.1\r\n" UPG CONN END, 405),
 	C("GET / HTTP/1.0\r\n" HOST UPG CONN KEY VER END, 400),
 	C("GET / HTTP/2.0\r\n" HOST UPG CONN KEY VER END, 400),
 	C("GET / HTTP/1.10\r\n" HOST UPG CONN KEY VER END, 400),
@@ -90,14 +97,16 @@ static const struct hs_case bad[] = {
 	/* framing: NUL, bare LF, bare CR */
 	C("GET /\0 HTTP/1.1\r\n" HOST UPG CONN KEY VER END, 400),
 	C(RL HOST UPG CONN KEY VER "X-A: a\0b\r\n" END, 400),
-	C("POST / HTTP/1.1\r\n" HOST "X-A: \0\r\n" END, 400),	/* framing before 405 */
+	/* framing before 405 */
+	C("POST / HTTP/1.1\r\n" HOST "X-A: \0\r\n" END, 400),
 	C("GET / HTTP/1.1\n" HOST UPG CONN KEY VER END, 400),
 	C(RL "Host: 127.0.0.1:9696\n" UPG CONN KEY VER END, 400),
 	C(RL HOST UPG CONN KEY VER "X-A: a\nb\r\n" END, 400),
 	C(RL HOST UPG CONN KEY VER "X-A: a\rb\r\n" END, 400),
 	C(RL HOST UPG CONN KEY VER "X-A: a\r\r\n" END, 400),
 	/* field syntax */
-	C(RL HOST UPG CONN KEY VER "X-A: a\r\n b\r\n" END, 400),	/* obs-fold */
+	/* obs-fold */
+	C(RL HOST UPG CONN KEY VER "X-A: a\r\n b\r\n" END, 400),
 	C(RL HOST UPG CONN KEY VER "X-A: a\r\n\tb\r\n" END, 400),
 	C(RL " " HOST UPG CONN KEY VER END, 400),
 	C(RL HOST UPG CONN KEY VER "X-Nocolon\r\n" END, 400),
@@ -133,19 +142,28 @@ static const struct hs_case bad[] = {
 	C(RL HOST UPG CONN VER END, 400),
 	C(RL HOST UPG CONN KEY KEY VER END, 400),
 	C(RL HOST UPG CONN "Sec-WebSocket-Key: \r\n" VER END, 400),
-	C(RL HOST UPG CONN "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ\r\n" VER END, 400),
-	C(RL HOST UPG CONN "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=\r\n" VER END, 400),
-	C(RL HOST UPG CONN "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ===\r\n" VER END, 400),
-	C(RL HOST UPG CONN "Sec-WebSocket-Key: MDEyMzQ1Njc4OWFiY2RlZmdoaWo=\r\n" VER END,
+	C(RL HOST UPG CONN "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ\r\n" VER
+	    END, 400),
+	C(RL HOST UPG CONN "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=\r\n" VER
+	    END, 400),
+	C(RL HOST UPG CONN "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ===\r\n"
+	    VER END, 400),
+	C(RL HOST UPG CONN "Sec-WebSocket-Key: MDEyMzQ1Njc4OWFiY2RlZmdoaWo=\r\n"
+	    VER END,
 	    400),	/* 20 bytes */
-	C(RL HOST UPG CONN "Sec-WebSocket-Key: MDEyMzQ1Njc4OWFiY2RlZg==AA\r\n" VER END,
+	C(RL HOST UPG CONN "Sec-WebSocket-Key: MDEyMzQ1Njc4OWFiY2RlZg==AA\r\n"
+	    VER END,
 	    400),
-	C(RL HOST UPG CONN "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZ-==\r\n" VER END, 400),
-	C(RL HOST UPG CONN "Sec-WebSocket-Key: dGhlIHNhbXBs ZSBub25jZQ==\r\n" VER END,
+	C(RL HOST UPG CONN "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZ-==\r\n" VER
+	    END, 400),
+	C(RL HOST UPG CONN "Sec-WebSocket-Key: dGhlIHNhbXBs ZSBub25jZQ==\r\n"
+	    VER END,
 	    400),
-	C(RL HOST UPG CONN "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25j=Q==\r\n" VER END,
+	C(RL HOST UPG CONN "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25j=Q==\r\n" VER
+	    END,
 	    400),
-	C(RL HOST UPG CONN "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQAA\r\n" VER END, 400),
+	C(RL HOST UPG CONN "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQAA\r\n" VER
+	    END, 400),
 	/* Sec-WebSocket-Version */
 	C(RL HOST UPG CONN KEY VER VER END, 400),
 	C(RL HOST UPG CONN KEY END, 426),
@@ -155,71 +173,97 @@ static const struct hs_case bad[] = {
 	C(RL HOST UPG CONN KEY "Sec-WebSocket-Version: \r\n" END, 426),
 	/* order: 400 before 426 before 403 */
 	C(RL HOST UPG CONN "Sec-WebSocket-Version: 8\r\n" END, 400),
-	C(RL HOST UPG CONN KEY "Sec-WebSocket-Version: 8\r\nOrigin: null\r\n" END, 426),
-	C(RL HOST UPG CONN KEY VER "Origin: http://a\r\nOrigin: http://a\r\n" END, 400),
+	C(RL HOST UPG CONN KEY "Sec-WebSocket-Version: 8\r\nOrigin: null\r\n"
+	    END, 426),
+	C(RL HOST UPG CONN KEY VER "Origin: http://a\r\nOrigin: http://a\r\n"
+	    END, 400),
 };
 
 /* Requests that must be accepted despite unusual but legal spelling. */
 static const struct hs_case good[] = {
 	C(VALID, 101),
 	C("GET /chat?x=1 HTTP/1.1\r\n" HOST UPG CONN KEY VER END, 101),
-	C("GET http://127.0.0.1:9696/ HTTP/1.1\r\n" HOST UPG CONN KEY VER END, 101),
+	C("GET http://127.0.0.1:9696/ HTTP/1.1\r\n" HOST UPG CONN KEY VER END,
+	    101),
 	C("GET / HTTP/1.2\r\n" HOST UPG CONN KEY VER END, 101),
-	C(RL "hOsT: 127.0.0.1:9696\r\nUPGRADE: WebSocket\r\nconnection: keep-alive, Upgrade\r\n"
-	    "sec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\nSEC-WEBSOCKET-VERSION: 13\r\n" END,
+	C(RL "hOsT: 127.0.0.1:9696\r\nUPGRADE: WebSocket\r\n"
+	    "connection: keep-alive, Upgrade\r\n"
+	    "sec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+	    "SEC-WEBSOCKET-VERSION: 13\r\n" END,
 	    101),
 	C(RL HOST "Upgrade: foo/2, websocket\r\n" CONN KEY VER END, 101),
-	C(RL HOST UPG "Connection: keep-alive\r\nConnection: ,upgrade ,\r\n" KEY VER END, 101),
-	C(RL "Host:127.0.0.1:9696\r\n" UPG CONN "Sec-WebSocket-Key: \t dGhlIHNhbXBsZSBub25jZQ== \t\r\n"
+	C(RL HOST UPG "Connection: keep-alive\r\nConnection: ,upgrade ,\r\n" KEY
+	    VER END, 101),
+	C(RL "Host:127.0.0.1:9696\r\n" UPG CONN "Sec-WebSocket-Key: \t "
+	    "dGhlIHNhbXBsZSBub25jZQ== \t\r\n"
 	    "Sec-WebSocket-Version:13\r\n" END, 101),
-	C(RL HOST UPG CONN KEY VER "X-Empty:\r\nUser-Agent: caf\xc3\xa9\t1\r\n" END, 101),
-	C(RL HOST UPG CONN KEY VER "Sec-WebSocket-Extensions: permessage-deflate\r\n"
+	C(RL HOST UPG CONN KEY VER "X-Empty:\r\nUser-Agent: caf\xc3\xa9\t1\r\n"
+	    END, 101),
+	C(RL HOST UPG CONN KEY VER "Sec-WebSocket-Extensions: "
+	    "permessage-deflate\r\n"
 	    "Sec-WebSocket-Protocol: chat\r\n" END, 101),
-	C(RL "Host: sanctuary.test\r\n" UPG CONN KEY VER "Origin: http://sanctuary.test\r\n"
+	C(RL "Host: sanctuary.test\r\n" UPG CONN KEY VER "Origin: "
+	    "http://sanctuary.test\r\n"
 	    END, 101),
 	C(RL "Host: [::1]\r\n" UPG CONN KEY VER END, 101),
 	C(RL "Host: [::ffff:127.0.0.1]:9696\r\n" UPG CONN KEY VER END, 101),
 	C(RL "Host: a:\r\n" UPG CONN KEY VER END, 101),
 };
 
-/* Origin checks: Host and allow-list decide (cfg allows chat.example.org, 10.0.0.1:6969). */
+/*
+ * Origin checks: Host and allow-list decide (cfg allows chat.example.org,
+ * 10.0.0.1:6969).
+ */
 static const struct hs_case origins[] = {
-	C(RL HOST UPG CONN KEY VER END, 101),		/* no Origin: not a browser */
-	C(RL HOST UPG CONN KEY VER "Origin: http://127.0.0.1:6969\r\n" END, 101),
-	C(RL HOST UPG CONN KEY VER "Origin: https://127.0.0.1\r\n" END, 101),
-	C(RL "Host: [::1]:9696\r\n" UPG CONN KEY VER "Origin: http://[::1]:6969\r\n" END,
+	C(RL HOST UPG CONN KEY VER END, 101),	/* no Origin: not a browser */
+	C(RL HOST UPG CONN KEY VER "Origin: http://127.0.0.1:6969\r\n" END,
 	    101),
-	C(RL "Host: [::1]:9696\r\n" UPG CONN KEY VER "Origin: http://[::2]:6969\r\n" END,
+	C(RL HOST UPG CONN KEY VER "Origin: https://127.0.0.1\r\n" END, 101),
+	C(RL "Host: [::1]:9696\r\n" UPG CONN KEY VER "Origin: "
+	    "http://[::1]:6969\r\n" END,
+	    101),
+	C(RL "Host: [::1]:9696\r\n" UPG CONN KEY VER "Origin: "
+	    "http://[::2]:6969\r\n" END,
 	    403),
 	C(RL "Host: sanctuary.test:9696\r\n" UPG CONN KEY VER
 	    "Origin: HTTP://Sanctuary.TEST:6969\r\n" END, 101),
 	C(RL "Host: sanctuary.test:9696\r\n" UPG CONN KEY VER
 	    "Origin: http://evil.example:6969\r\n" END, 403),
-	C(RL HOST UPG CONN KEY VER "Origin: http://127.0.0.1.evil.example:6969\r\n" END, 403),
-	C(RL HOST UPG CONN KEY VER "Origin: http://127.0.0.10:6969\r\n" END, 403),
+	C(RL HOST UPG CONN KEY VER "Origin: "
+	    "http://127.0.0.1.evil.example:6969\r\n" END, 403),
+	C(RL HOST UPG CONN KEY VER "Origin: http://127.0.0.10:6969\r\n" END,
+	    403),
 	C(RL HOST UPG CONN KEY VER "Origin: null\r\n" END, 403),
 	C(RL HOST UPG CONN KEY VER "Origin: NULL\r\n" END, 403),
 	C(RL HOST UPG CONN KEY VER "Origin: \r\n" END, 403),
-	C(RL HOST UPG CONN KEY VER "Origin: http://127.0.0.1:6969/\r\n" END, 403),
-	C(RL HOST UPG CONN KEY VER "Origin: http://u@127.0.0.1:6969\r\n" END, 403),
+	C(RL HOST UPG CONN KEY VER "Origin: http://127.0.0.1:6969/\r\n" END,
+	    403),
+	C(RL HOST UPG CONN KEY VER "Origin: http://u@127.0.0.1:6969\r\n" END,
+	    403),
 	C(RL HOST UPG CONN KEY VER "Origin: http://127.0.0.1:69x\r\n" END, 403),
 	C(RL HOST UPG CONN KEY VER "Origin: ws://127.0.0.1:6969\r\n" END, 403),
 	C(RL HOST UPG CONN KEY VER "Origin: file://\r\n" END, 403),
 	C(RL HOST UPG CONN KEY VER "Origin: 127.0.0.1\r\n" END, 403),
-	C(RL HOST UPG CONN KEY VER "Origin: https://chat.example.org\r\n" END, 101),
-	C(RL HOST UPG CONN KEY VER "Origin: HTTPS://Chat.Example.ORG\r\n" END, 101),
-	C(RL HOST UPG CONN KEY VER "Origin: https://chat.example.org:443\r\n" END, 403),
-	C(RL HOST UPG CONN KEY VER "Origin: https://chat.example.org.evil\r\n" END, 403),
+	C(RL HOST UPG CONN KEY VER "Origin: https://chat.example.org\r\n" END,
+	    101),
+	C(RL HOST UPG CONN KEY VER "Origin: HTTPS://Chat.Example.ORG\r\n" END,
+	    101),
+	C(RL HOST UPG CONN KEY VER "Origin: https://chat.example.org:443\r\n"
+	    END, 403),
+	C(RL HOST UPG CONN KEY VER "Origin: https://chat.example.org.evil\r\n"
+	    END, 403),
 	C(RL HOST UPG CONN KEY VER "Origin: http://10.0.0.1:6969\r\n" END, 101),
 	C(RL HOST UPG CONN KEY VER "Origin: http://10.0.0.1:6970\r\n" END, 403),
 };
 
 START_TEST(test_rfc_vector)
 {
-	static const char req[] = "GET /chat HTTP/1.1\r\nHost: server.example.com\r\n"
+	static const char req[] = "GET /chat HTTP/1.1\r\n"
+	    "Host: server.example.com\r\n"
 	    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
 	    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-	    "Origin: http://server.example.com\r\nSec-WebSocket-Version: 13\r\n\r\n";
+	    "Origin: http://server.example.com\r\nSec-WebSocket-Version: 13\r\n"
+	    "\r\n";
 	struct hs_result r = parse(req, sizeof(req) - 1);
 
 	ck_assert_int_eq(r.status, 101);
@@ -243,7 +287,8 @@ END_TEST
 START_TEST(test_trailing_bytes)
 {
 	/* A client may send its first frame right behind the request. */
-	static const char req[] = VALID "\x81\x85\x37\xfa\x21\x3d\x7f\x9f\x4d\x51\x58"
+	static const char req[] = VALID
+	    "\x81\x85\x37\xfa\x21\x3d\x7f\x9f\x4d\x51\x58"
 	    "\r\n\r\n";
 	struct hs_result r = parse(req, sizeof(req) - 1);
 
@@ -253,7 +298,10 @@ START_TEST(test_trailing_bytes)
 }
 END_TEST
 
-/* A bare LF or NUL is refused at once: the CRLFCRLF we would wait for may never come. */
+/*
+ * A bare LF or NUL is refused at once: the CRLFCRLF we would wait for may
+ * never come.
+ */
 START_TEST(test_bare_lf_before_end)
 {
 	static const char lf[] = "GET / HTTP/1.1\nHost: a\n\n";
@@ -295,9 +343,10 @@ START_TEST(test_bad)
 	const struct hs_case *c = &bad[_i];
 	struct hs_result r = parse(c->req, c->len);
 
-	ck_assert_msg(r.status == c->status, "case %d: status %d, want %d", _i, r.status,
-	    c->status);
-	ck_assert_uint_eq(r.consumed, 0);	/* consumed only means something on 101 */
+	ck_assert_msg(r.status == c->status, "case %d: status %d, want %d", _i,
+	    r.status, c->status);
+	/* consumed only means something on 101 */
+	ck_assert_uint_eq(r.consumed, 0);
 	check_prefixes(&cfg, c->req, c->len);
 }
 END_TEST
@@ -307,8 +356,8 @@ START_TEST(test_good)
 	const struct hs_case *c = &good[_i];
 	struct hs_result r = parse(c->req, c->len);
 
-	ck_assert_msg(r.status == c->status, "case %d: status %d, want %d", _i, r.status,
-	    c->status);
+	ck_assert_msg(r.status == c->status, "case %d: status %d, want %d", _i,
+	    r.status, c->status);
 	ck_assert_uint_eq(r.consumed, c->len);
 	ck_assert_str_eq(r.accept, RFC_ACCEPT);
 	check_prefixes(&cfg, c->req, c->len);
@@ -320,8 +369,8 @@ START_TEST(test_origin)
 	const struct hs_case *c = &origins[_i];
 	struct hs_result r = parse(c->req, c->len);
 
-	ck_assert_msg(r.status == c->status, "case %d: status %d, want %d", _i, r.status,
-	    c->status);
+	ck_assert_msg(r.status == c->status, "case %d: status %d, want %d", _i,
+	    r.status, c->status);
 	check_prefixes(&cfg, c->req, c->len);
 }
 END_TEST
@@ -333,8 +382,10 @@ START_TEST(test_origin_no_allowlist)
 	static const char same[] = RL HOST UPG CONN KEY VER
 	    "Origin: http://127.0.0.1:6969\r\n" END;
 
-	ck_assert_int_eq(parse_cfg(&cfg_none, req, sizeof(req) - 1).status, 403);
-	ck_assert_int_eq(parse_cfg(&cfg_none, same, sizeof(same) - 1).status, 101);
+	ck_assert_int_eq(parse_cfg(&cfg_none, req, sizeof(req) - 1).status,
+	    403);
+	ck_assert_int_eq(parse_cfg(&cfg_none, same, sizeof(same) - 1).status,
+	    101);
 }
 END_TEST
 
@@ -343,7 +394,8 @@ START_TEST(test_origin_null_allowlisted)
 	/* Listing "null" must not admit sandboxed frames and file: pages. */
 	static const char *const nul[] = { "null" };
 	static const struct hs_config cf = { 8192, nul, 1 };
-	static const char req[] = RL HOST UPG CONN KEY VER "Origin: null\r\n" END;
+	static const char req[] = RL HOST UPG CONN KEY VER "Origin: null\r\n"
+	    END;
 
 	ck_assert_int_eq(parse_cfg(&cf, req, sizeof(req) - 1).status, 403);
 }
@@ -372,7 +424,8 @@ START_TEST(test_too_large)
 	/* A header line that never ends, default limit. */
 	ck_assert_ptr_nonnull(big = malloc(20000));
 	memcpy(big, RL "X-Big: ", sizeof(RL "X-Big: ") - 1);
-	memset(big + sizeof(RL "X-Big: ") - 1, 'a', 20000 - (sizeof(RL "X-Big: ") - 1));
+	memset(big + sizeof(RL "X-Big: ") - 1, 'a',
+	    20000 - (sizeof(RL "X-Big: ") - 1));
 	ck_assert_int_eq(parse(big, 8191).status, 0);
 	ck_assert_int_eq(parse(big, 8192).status, 431);
 	ck_assert_int_eq(parse(big, 20000).status, 431);
@@ -392,10 +445,11 @@ START_TEST(test_empty)
 }
 END_TEST
 
-/* Deterministic mutations of a valid request: the verdict never depends on chunking. */
+/* Fixed mutations of a valid request: the verdict never depends on chunks. */
 START_TEST(test_mutations)
 {
-	static const char base[] = VALID "Origin: http://127.0.0.1:6969\r\n" END;
+	static const char base[] = VALID "Origin: http://127.0.0.1:6969\r\n"
+	    END;
 	static const char bytes[] = "\r\n \t:,\0=aA[]";
 	char		 buf[sizeof(base) + 8];
 	uint32_t	 x = 0x6969 + (uint32_t)_i;
@@ -407,7 +461,8 @@ START_TEST(test_mutations)
 		len = sizeof(base) - 1;
 		for (k = 0; k < 3; k++) {
 			x = x * 1103515245u + 12345u;
-			buf[(x >> 8) % len] = bytes[(x >> 20) % (sizeof(bytes) - 1)];
+			buf[(x >> 8) % len] =
+			    bytes[(x >> 20) % (sizeof(bytes) - 1)];
 		}
 		check_prefixes(&cfg, buf, len);
 	}
@@ -421,7 +476,8 @@ static const char resp101[] = "HTTP/1.1 101 Switching Protocols\r\n"
 START_TEST(test_response_101)
 {
 	static const char req[] = RL HOST UPG CONN KEY VER
-	    "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"
+	    "Sec-WebSocket-Extensions: permessage-deflate; "
+	    "client_max_window_bits\r\n"
 	    "Sec-WebSocket-Protocol: chat\r\n" END;
 	struct hs_result r = parse(req, sizeof(req) - 1);
 	char		 out[512];
@@ -453,19 +509,25 @@ static const struct {
 	const char	*bytes;
 } errors[] = {
 	{ 400, "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\n"
-	    "Content-Length: 24\r\nConnection: close\r\n\r\nbad websocket handshake\n" },
+	    "Content-Length: 24\r\nConnection: close\r\n\r\n"
+	    "bad websocket handshake\n" },
 	{ 403, "HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\n"
-	    "Content-Length: 19\r\nConnection: close\r\n\r\norigin not allowed\n" },
+	    "Content-Length: 19\r\nConnection: close\r\n\r\n"
+	    "origin not allowed\n" },
 	{ 405, "HTTP/1.1 405 Method Not Allowed\r\nContent-Type: text/plain\r\n"
 	    "Content-Length: 19\r\nConnection: close\r\nAllow: GET\r\n\r\n"
 	    "method not allowed\n" },
 	{ 426, "HTTP/1.1 426 Upgrade Required\r\nContent-Type: text/plain\r\n"
-	    "Content-Length: 30\r\nConnection: close, Upgrade\r\nUpgrade: websocket\r\n"
-	    "Sec-WebSocket-Version: 13\r\n\r\nwebsocket version 13 required\n" },
+	    "Content-Length: 30\r\nConnection: close, Upgrade\r\n"
+	    "Upgrade: websocket\r\n"
+	    "Sec-WebSocket-Version: 13\r\n\r\n"
+	    "websocket version 13 required\n" },
 	{ 431, "HTTP/1.1 431 Request Header Fields Too Large\r\n"
-	    "Content-Type: text/plain\r\nContent-Length: 25\r\nConnection: close\r\n\r\n"
+	    "Content-Type: text/plain\r\nContent-Length: 25\r\n"
+	    "Connection: close\r\n\r\n"
 	    "request header too large\n" },
-	{ 503, "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\n"
+	{ 503, "HTTP/1.1 503 Service Unavailable\r\n"
+	    "Content-Type: text/plain\r\n"
 	    "Content-Length: 11\r\nConnection: close\r\n\r\nrelay full\n" },
 };
 
@@ -485,7 +547,8 @@ START_TEST(test_response_error)
 	/* Content-Length tells the truth. */
 	body = strstr(want, "\r\n\r\n") + 4;
 	ck_assert_ptr_nonnull(strstr(want, "Content-Length: "));
-	ck_assert_uint_eq(strtoul(strstr(want, "Content-Length: ") + 16, NULL, 10),
+	ck_assert_uint_eq(strtoul(strstr(want, "Content-Length: ") + 16,
+	    NULL, 10),
 	    strlen(body));
 	ck_assert_ptr_null(strstr(want, "Sec-WebSocket-Accept"));
 	ck_assert_int_eq(handshake_response(out, wl, &r), n);
@@ -496,7 +559,8 @@ END_TEST
 
 START_TEST(test_response_426_from_parse)
 {
-	static const char req[] = RL HOST UPG CONN KEY "Sec-WebSocket-Version: 8\r\n" END;
+	static const char req[] = RL HOST UPG CONN KEY
+	    "Sec-WebSocket-Version: 8\r\n" END;
 	struct hs_result r = parse(req, sizeof(req) - 1);
 	char		 out[512];
 	int		 n;

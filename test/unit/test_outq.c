@@ -44,7 +44,8 @@ START_TEST(test_header_forms)
 		ck_assert_uint_eq(m->framelen, cases[i].hlen + cases[i].len);
 		ck_assert_ptr_eq(m->frame + cases[i].hlen, m->data);
 		ck_assert_uint_eq(m->frame[0], 0x81);	/* FIN, text, no RSV */
-		ck_assert_uint_eq(m->frame[1], cases[i].b1);	/* never masked */
+		/* never masked */
+		ck_assert_uint_eq(m->frame[1], cases[i].b1);
 		if (cases[i].hlen == 2)
 			len = m->frame[1];
 		for (k = 2; k < cases[i].hlen; k++)
@@ -86,7 +87,7 @@ drain(int fd, uint8_t *buf, size_t cap, size_t *got)
 		*got += (size_t)n;
 }
 
-/* One shared msg in many queues: each queue writes its own copy of the frame. */
+/* One shared msg in many queues: each writes its own copy of the frame. */
 START_TEST(test_shared_frame)
 {
 	struct outq	 q[3];

@@ -1,11 +1,11 @@
-/* test_wsscan.c: control frames are handed to wslay whole, data frames at once. */
+/* test_wsscan.c: control frames go to wslay whole, data frames at once. */
 #include <string.h>
 
 #include "unit.h"
 
 #include "chatroom/wsscan.h"
 
-/* Masked client frames: a 5-byte text "hello", a close 1000 "ok", a ping "p". */
+/* Masked client frames: 5-byte text "hello", normal close "ok", ping "p". */
 static const uint8_t text[] = { 0x81, 0x85, 1, 2, 3, 4, 'h' ^ 1, 'e' ^ 2,
     'l' ^ 3, 'l' ^ 4, 'o' ^ 1 };
 static const uint8_t closef[] = { 0x88, 0x84, 0, 0, 0, 0, 0x03, 0xe8, 'o',
@@ -65,7 +65,8 @@ END_TEST
 /* A control frame too long to be valid is wslay's to refuse: not held. */
 START_TEST(test_oversize_control_not_held)
 {
-	static const uint8_t big[] = { 0x89, 0xfe, 0x00, 0x7e, 0, 0, 0, 0, 'x' };
+	static const uint8_t big[] = { 0x89, 0xfe, 0x00, 0x7e, 0, 0, 0, 0,
+		'x' };
 	struct wsscan	s;
 
 	memset(&s, 0, sizeof(s));
