@@ -82,7 +82,11 @@ conn_release_hs_slot(struct conn *c)
 	}
 }
 
-/* The one owner of c->hs lets go of it here, wiped. */
+/*
+ * c->hs is conn.c's alone: conn_handshake_read() allocates it and this is its
+ * one release, wiped: at the upgrade (ws_start() copied the bytes after the
+ * request), at a rejection, or in conn_free().
+ */
 static void
 conn_hs_release(struct conn *c)
 {
