@@ -62,7 +62,7 @@ struct conn {
 	int64_t			 deadline;	/* handshake, reject or close */
 	int64_t			 opened_at;	/* for --join-timeout */
 	uint32_t		 interest;	/* current epoll events */
-	unsigned char		*hs;		/* the request, until it is answered */
+	unsigned char		*hs;		/* the request, till answered */
 	size_t			 hslen;
 	struct ws_state		 ws;		/* OPEN and CLOSING */
 	struct member		*member;	/* not owned: its room's */
