@@ -85,7 +85,9 @@ unescape_none(void *cls, struct MHD_Connection *c, char *s)
 static void
 start(void)
 {
-	struct routes_conf	conf = { 9696, NULL, -1 };
+	struct routes_conf	conf = {
+		.chatport = 9696, .max_message = 65536, .dirfd = -1
+	};
 
 	if (sodium_init() < 0)
 		abort();
