@@ -12,7 +12,7 @@
 #define PROTO_VERSION	"1"
 #define PROTO_ALIAS_MAX	32		/* bytes */
 
-/* Client commands, in the order of PROTOCOL.md. */
+/* Client commands, in the order of sanctuary(7). */
 enum proto_cmd {
 	PROTO_CREATE,
 	PROTO_JOIN,

@@ -143,7 +143,7 @@ utf8_valid(const uint8_t *p, size_t n)
 	return 1;
 }
 
-/* A relay event (PROTOCOL.md, relay -> client). */
+/* A relay event (sanctuary(7), relay -> client). */
 static void
 check_event(const uint8_t *p, size_t n)
 {

@@ -1,6 +1,6 @@
 /*
  * fuzz_proto.c: proto_parse() and the field validators against a second,
- * deliberately naive implementation written from PROTOCOL.md alone. The two
+ * deliberately naive implementation written from sanctuary(7) alone. The two
  * must agree on every frame: the same error code, or the same fields pointing
  * at the same bytes of the frame. KEY validity is also checked against
  * common/key.c (libsodium's decoder), ALIAS equality against a plain fold.
@@ -65,7 +65,7 @@ ref_utf8(uint32_t *cp, const unsigned char *s, size_t n)
 	return need;
 }
 
-/* PROTOCOL.md ALIAS: the listed controls, white space and format chars. */
+/* sanctuary(7) ALIAS: the listed controls, white space and format chars. */
 static int
 ref_cp_banned(uint32_t c)
 {
@@ -171,7 +171,7 @@ ref_join_fields(struct ref *r, const struct span *t, size_t nf)
 	return 0;
 }
 
-/* PROTOCOL.md's frame grammar, spelled out the long way. */
+/* sanctuary(7)'s frame grammar, spelled out the long way. */
 static int
 ref_parse(struct ref *r, const char *s, size_t len)
 {

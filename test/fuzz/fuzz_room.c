@@ -12,7 +12,7 @@
  * A conn that was closed or dropped is replaced by a fresh one before it is
  * used again, as a client reconnects. After every operation the table is
  * walked and checked against the conns' view of it (conn_set_member()), and
- * the step's output against PROTOCOL.md's rules. rooms_free() at the end must
+ * the step's output against sanctuary(7)'s rules. rooms_free() at the end must
  * leave nothing behind (LeakSanitizer).
  *
  * The sink below is this harness's own fake conn: it aborts when the room
@@ -467,7 +467,7 @@ check_exit(const struct before *b, const struct conn *c,
 }
 
 /*
- * PROTOCOL.md's rules for the step's output: an error changes nothing and
+ * sanctuary(7)'s rules for the step's output: an error changes nothing and
  * goes to the sender alone; create/join answer with the exact welcome and tell
  * the room `joined`; msg reaches every other member verbatim.
  */

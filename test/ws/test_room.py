@@ -1,4 +1,4 @@
-"""test_room.py: rooms, members, messages, moderation, resume (PROTOCOL.md)."""
+"""test_room.py: rooms, members, messages, moderation, resume (sanctuary(7))."""
 
 import asyncio
 
