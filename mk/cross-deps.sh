@@ -2,9 +2,11 @@
 # cross-deps.sh ARCH: installs the Debian packages make cross needs for ARCH
 # (the cross compiler and qemu-user-static), as mk/deps.sh does for the
 # native build. The target's libraries are not installed: mk/cross-sysroot.sh
-# unpacks them under build/.
-arch=$1
-pkgs="crossbuild-essential-$arch qemu-user-static pkg-config"
+# unpacks them under build/. cross-deps.sh deb: what the package needs.
+case $1 in
+deb)	pkgs="dpkg-dev debhelper lintian" ;;
+*)	pkgs="crossbuild-essential-$1 qemu-user-static pkg-config" ;;
+esac
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
