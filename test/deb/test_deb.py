@@ -83,6 +83,7 @@ def build(out):
 	env = dict(os.environ, DEB_BUILD_OPTIONS="nocheck",
 	    DEB_BUILD_PROFILES="nocheck")
 	p = run(["dpkg-buildpackage", "-us", "-uc", "-b"], cwd=src, env=env)
+	shutil.rmtree(src, ignore_errors=True)	# its build/ would join make's *.d
 	deb = os.path.join(out, "sanctuary_%s_%s.deb" % (version(), arch()))
 	check("dpkg-buildpackage -us -uc -b builds %s" % os.path.basename(deb),
 	    p.returncode == 0 and os.path.exists(deb), p.stdout + p.stderr)
