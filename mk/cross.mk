@@ -64,6 +64,11 @@ cross-conformance: cross-build
 cross-storage: cross-build
 	@B=$(abspath $(CROSS_RUN)) /usr/bin/python3 test/storage/test_storage.py
 
+# The README's figures per architecture: memory under emulation, the guest's
+# own (test/cross/figures.py); no time is measured.
+cross-figures: cross-build
+	@/usr/bin/python3 test/cross/figures.py $(CROSS_RUN) $(ARCH)
+
 # make check: arm64 (unit, ws, storage, conformance) and armel (unit, Pi Zero
 # W core). make cross-check adds armhf. Each step is one make call above.
 CROSS_CHECK = arm64:unit arm64:ws arm64:storage arm64:conformance armel:unit
@@ -75,4 +80,4 @@ cross-check:
 	@sh test/cross/run.sh cross-check $(CROSS_CHECK) armhf:unit
 
 .PHONY: cross cross-build cross-binaries cross-unit cross-ws cross-conformance cross-storage \
-	cross-suite cross-check
+	cross-figures cross-suite cross-check

@@ -18,7 +18,10 @@ for step in "$@"; do
 		fail=$((fail + 1)); continue
 	fi
 	p=${line#*: }; p=${p%% passed*}; f=${line#*passed, }; f=${f%% failed*}
-	echo "cross-$arch-$suite: $p passed, $f failed"
+	case $line in
+	"cross-$arch-$suite: "*) ;;
+	*) echo "cross-$arch-$suite: $p passed, $f failed" ;;
+	esac
 	pass=$((pass + p)); fail=$((fail + f))
 done
 echo "$name: $pass passed, $fail failed"

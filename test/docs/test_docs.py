@@ -1070,6 +1070,15 @@ COMMANDS = [
 	(r"systemd-analyze security", None, "check 'install'"),
 	(r"build/(chatroom|servchat) --(help|usage|version)", cmd_help, "run"),
 	(r"man -l man/\S+", cmd_man, "run"),
+	(r"make cross( ARCH=(arm64|armhf|armel))?", None, "suite 'cross' "
+	    "(make cross ARCH=arm64 and armel inside it)"),
+	(r"make cross-check", None, "suite 'cross' and make cross ARCH=armhf"),
+	(r"make cross-figures ARCH=\S+", None, "by hand (figures, no verdict)"),
+	(r"dpkg-buildpackage -us -uc -b", None, "suite 'deb'"),
+	(r"sudo apt (install \.\./sanctuary_\S+\.deb|purge sanctuary)", None,
+	    "suite 'deb': dpkg --root -i / --purge in a throw-away root"),
+	(r"systemctl restart chatroom", None, "suite 'deb': the upgrade "
+	    "leaves chatroom running (maintainer scripts)"),
 	(r"(build/)?(chatroom|servchat)( .*)?", run_daemon_line,
 	    "run on loopback ports, probed, stopped by SIGINT"),
 ]
