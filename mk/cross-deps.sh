@@ -25,8 +25,9 @@ else
 	exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq &&
-    $SUDO apt-get install -y -qq --no-install-recommends $missing || {
+# shellcheck disable=SC2086 # $missing is a list of package names
+if ! { $SUDO apt-get update -qq &&
+    $SUDO apt-get install -y -qq --no-install-recommends $missing; }; then
 	echo "cross-deps: apt-get failed; install these yourself:$missing"
 	exit 1
-}
+fi

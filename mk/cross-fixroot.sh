@@ -12,6 +12,6 @@ done
 # Only headers, libraries and pkg-config files matter here. The top Makefile
 # includes every *.d under build/ as a dependency file, so no directory
 # named so may stay (etc/*.d, usr/share/...).
-rm -rf "$root/etc" "$root/usr/share/doc" "$root/usr/share/man" \
+rm -rf "${root:?}/etc" "$root/usr/share/doc" "$root/usr/share/man" \
     "$root/usr/share/lintian" "$root/usr/share/info"
 find "$root" -depth -name '*.d' -exec rm -rf {} +

@@ -36,7 +36,8 @@ stamp="$dir/root/.sysroot-pkgs"
 # An hour-old index is fresh enough; a run without network reuses the cache.
 lists="$dir/apt/state/lists"
 if [ -z "$(find "$lists" -maxdepth 1 -name '*Packages*' -mmin -60)" ]; then
-	apt-get -qq update || [ -n "$(ls "$lists" | grep Packages)" ]
+	apt-get -qq update ||
+	    [ -n "$(find "$lists" -maxdepth 1 -name '*Packages*')" ]
 fi
 # The closure apt resolves, as file names in its cache (an epoch's colon is
 # %3a there); older versions left in the cache are not unpacked.
