@@ -31,7 +31,8 @@ Debug::NoLocking "true";
 EOF
 export APT_CONFIG="$dir/apt/apt.conf"
 stamp="$dir/root/.sysroot-pkgs"
-[ -e "$stamp" ] && [ "$(cat "$stamp")" = "$PKGS" ] && exit 0
+[ -e "$stamp" ] && [ -e "$dir/root/.sysroot-debs" ] &&
+    [ "$(cat "$stamp")" = "$PKGS" ] && exit 0
 
 # An hour-old index is fresh enough; a run without network reuses the cache.
 lists="$dir/apt/state/lists"
@@ -52,5 +53,6 @@ for deb in $debs; do
 	dpkg-deb -x "$dir/apt/cache/archives/$deb" "$dir/root.new"
 done
 sh "$(dirname "$0")/cross-fixroot.sh" "$dir/root.new"
+printf '%s\n' $debs > "$dir/root.new/.sysroot-debs"
 printf '%s' "$PKGS" > "$dir/root.new/.sysroot-pkgs"
 rm -rf "$dir/root"; mv "$dir/root.new" "$dir/root"

@@ -69,6 +69,15 @@ cross-storage: cross-build
 cross-figures: cross-build
 	@/usr/bin/python3 test/cross/figures.py $(CROSS_RUN) $(ARCH)
 
+# The Debian package for ARCH, cross-built against the sysroot, then linted.
+deb-cross:
+	@sh mk/cross-deps.sh $(ARCH)
+	@sh mk/cross-deps.sh deb
+	@sh mk/cross-sysroot.sh $(ARCH) $(abspath build/sysroot/$(ARCH))
+	@sh mk/cross-dpkgdb.sh build/sysroot/$(ARCH)
+	@sh mk/cross-deb.sh $(ARCH) $(abspath build/sysroot/$(ARCH)) \
+	    $(abspath build/deb-$(ARCH))
+
 # make check: arm64 (unit, ws, storage, conformance) and armel (unit, Pi Zero
 # W core). make cross-check adds armhf. Each step is one make call above.
 CROSS_CHECK = arm64:unit arm64:ws arm64:storage arm64:conformance armel:unit
@@ -80,4 +89,4 @@ cross-check:
 	@sh test/cross/run.sh cross-check $(CROSS_CHECK) armhf:unit
 
 .PHONY: cross cross-build cross-binaries cross-unit cross-ws cross-conformance cross-storage \
-	cross-figures cross-suite cross-check
+	cross-figures cross-suite cross-check deb-cross
