@@ -15,8 +15,7 @@ libwslay-dev libqrencode-dev check libsubunit-dev"
 
 mkdir -p "$dir/apt/state/lists/partial" "$dir/apt/cache/archives/partial" \
     "$dir/apt/etc/conf" "$dir/apt/etc/prefs"
-: > "$dir/apt/status.tmp"; [ -e "$dir/apt/status" ] || mv "$dir/apt/status.tmp" \
-    "$dir/apt/status"
+[ -e "$dir/apt/status" ] || : > "$dir/apt/status"
 cat > "$dir/apt/apt.conf" <<EOF
 APT::Architecture "$arch";
 APT::Architectures { "$arch"; };
@@ -48,11 +47,15 @@ debs=$(apt-get -s install $PKGS | sed -n \
     sed 's/:/%3a/')
 # shellcheck disable=SC2086
 apt-get -qq -y -d install $PKGS
-rm -rf "$dir/root.new"; mkdir -p "$dir/root.new"
+# Unpacked outside build/ first: until cross-fixroot.sh has run, the tree
+# holds directories named *.d, which would stop any make run meanwhile.
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 for deb in $debs; do
-	dpkg-deb -x "$dir/apt/cache/archives/$deb" "$dir/root.new"
+	dpkg-deb -x "$dir/apt/cache/archives/$deb" "$tmp/root"
 done
-sh "$(dirname "$0")/cross-fixroot.sh" "$dir/root.new"
-printf '%s\n' $debs > "$dir/root.new/.sysroot-debs"
-printf '%s' "$PKGS" > "$dir/root.new/.sysroot-pkgs"
-rm -rf "$dir/root"; mv "$dir/root.new" "$dir/root"
+sh "$(dirname "$0")/cross-fixroot.sh" "$tmp/root"
+# shellcheck disable=SC2086 # one file name a line
+printf '%s\n' $debs > "$tmp/root/.sysroot-debs"
+printf '%s' "$PKGS" > "$tmp/root/.sysroot-pkgs"
+rm -rf "$dir/root" "$dir/root.new"
+cp -a "$tmp/root" "$dir/root.new"; mv "$dir/root.new" "$dir/root"

@@ -1075,6 +1075,8 @@ COMMANDS = [
 	(r"make cross-check", None, "suite 'cross' and make cross ARCH=armhf"),
 	(r"make cross-figures ARCH=\S+", None, "by hand (figures, no verdict)"),
 	(r"dpkg-buildpackage -us -uc -b", None, "suite 'deb'"),
+	(r"make deb-cross ARCH=(arm64|armhf|armel)", None, "make cross-check "
+	    "(dpkg-buildpackage -aARCH and lintian)"),
 	(r"sudo apt (install \.\./sanctuary_\S+\.deb|purge sanctuary)", None,
 	    "suite 'deb': dpkg --root -i / --purge in a throw-away root"),
 	(r"systemctl restart chatroom", None, "suite 'deb': the upgrade "
