@@ -383,7 +383,7 @@ START_TEST(test_names)
 }
 END_TEST
 
-/* Excluded code points as sanctuary(7) lists them, written out independently. */
+/* Excluded code points as sanctuary(7) lists them, written out apart. */
 static int
 excluded(uint32_t c)
 {
