@@ -10,6 +10,7 @@
 
 struct relay_config {
 	size_t			max_conns, max_per_ip, max_handshakes;
+	size_t			max_hs_per_ip;
 	size_t			max_message, max_header_bytes, max_queue;
 	int			send_buffer;	/* SO_SNDBUF */
 	int64_t			handshake_timeout_ms, join_timeout_ms;

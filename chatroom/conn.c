@@ -4,6 +4,7 @@
  * Every byte goes through the conn's transport; ws.c reports what happened
  * in its return values and this file changes the state.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -39,6 +40,8 @@ conn_link(struct conn *c)
 	set->all = c;
 	set->nhandshakes++;
 	c->hs_slot = 1;
+	/* On ENOMEM the key goes uncounted: its cap is loose, never tight. */
+	(void)peers_add(set->hs_peers, c->peer_key, SIZE_MAX);
 	if (c->counted)
 		set->nconns++;
 }
@@ -78,6 +81,7 @@ conn_release_hs_slot(struct conn *c)
 {
 	if (c->hs_slot) {
 		c->set->nhandshakes--;
+		peers_del(c->set->hs_peers, c->peer_key);
 		c->hs_slot = 0;
 	}
 }

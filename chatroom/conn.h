@@ -42,6 +42,7 @@ struct conn_set {
 	const struct relay_config *cfg;		/* not owned */
 	struct room_table	*rooms;		/* not owned */
 	struct peers		*peers;		/* not owned */
+	struct peers		*hs_peers;	/* not owned: by hs_slot */
 	struct conn		*all;		/* every conn not yet freed */
 	struct conn		*dirty;		/* to flush before sleep */
 	struct conn		*dropped;	/* to leave their rooms */

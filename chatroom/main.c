@@ -21,6 +21,7 @@ enum chatroom_limit {
 	CHATROOM_MAX_CONNS,
 	CHATROOM_MAX_PER_IP,
 	CHATROOM_MAX_HANDSHAKES,
+	CHATROOM_MAX_HANDSHAKES_PER_IP,
 	CHATROOM_MAX_ROOMS,
 	CHATROOM_MAX_MEMBERS,
 	CHATROOM_MAX_MESSAGE,
@@ -47,6 +48,9 @@ static struct limit limits[CHATROOM_NLIMITS] = {
 	[CHATROOM_MAX_HANDSHAKES] =
 	    LIMIT("max-handshakes", "N", 1, 1000000, 128,
 	    "Handshakes and refusals in progress"),
+	[CHATROOM_MAX_HANDSHAKES_PER_IP] =
+	    LIMIT("max-handshakes-per-ip", "N", 1, 1000000, 8,
+	    "Handshakes in progress per IPv4 address or IPv6 /64"),
 	[CHATROOM_MAX_ROOMS] =
 	    LIMIT("max-rooms", "N", 1, 1000000, 256,
 	    "Rooms at once"),
@@ -113,6 +117,7 @@ config_from_options(struct relay_config *cfg)
 	cfg->max_conns = config_size(CHATROOM_MAX_CONNS);
 	cfg->max_per_ip = config_size(CHATROOM_MAX_PER_IP);
 	cfg->max_handshakes = config_size(CHATROOM_MAX_HANDSHAKES);
+	cfg->max_hs_per_ip = config_size(CHATROOM_MAX_HANDSHAKES_PER_IP);
 	cfg->rooms.max_rooms = config_size(CHATROOM_MAX_ROOMS);
 	cfg->rooms.max_members = config_size(CHATROOM_MAX_MEMBERS);
 	cfg->max_message = config_size(CHATROOM_MAX_MESSAGE);

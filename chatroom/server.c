@@ -72,6 +72,34 @@ server_refuse_now(int fd)
 	transport_close(&t);
 }
 
+/*
+ * All handshake slots are taken: close the oldest handshake of the address
+ * holding the most, if that is at least two more than key holds (so a
+ * newcomer always gets in, and an address cannot evict itself or an equal).
+ * 0 if a slot is free now, -1 if key must be refused.
+ */
+static int
+server_evict_handshake(struct server *srv, uint64_t key)
+{
+	struct conn	*c, *victim = NULL;
+	size_t		 n, most = peers_count(srv->hs_peers, key) + 1;
+
+	/* conns.all is newest first: ">=" settles a tie on the oldest. */
+	for (c = srv->conns.all; c != NULL; c = c->next) {
+		if (c->state != CONN_HANDSHAKE || !c->hs_slot)
+			continue;
+		if ((n = peers_count(srv->hs_peers, c->peer_key)) > most ||
+		    (victim != NULL && n == most)) {
+			most = n;
+			victim = c;
+		}
+	}
+	if (victim == NULL)
+		return -1;
+	conn_kill(victim);
+	return 0;
+}
+
 /* Accepts one conn; 0, or -1 when the backlog is empty. */
 static int
 server_accept_one(struct server *srv, int lfd)
@@ -90,12 +118,14 @@ server_accept_one(struct server *srv, int lfd)
 			server_pause_accept(srv);
 		return -1;
 	}
-	/* Past every slot, refuse without keeping any state. */
-	if (srv->conns.nhandshakes >= cfg->max_handshakes) {
+	/* Past its share or every slot, refuse without keeping any state. */
+	key = net_peer_key(&ss);
+	if (peers_count(srv->hs_peers, key) >= cfg->max_hs_per_ip ||
+	    (srv->conns.nhandshakes >= cfg->max_handshakes &&
+	    server_evict_handshake(srv, key) == -1)) {
 		server_refuse_now(fd);
 		return 0;
 	}
-	key = net_peer_key(&ss);
 	if (srv->conns.nconns >= cfg->max_conns ||
 	    peers_add(srv->peers, key, cfg->max_per_ip) == -1)
 		reject = 503;
@@ -210,12 +240,14 @@ server_init(struct server *srv, const struct relay_config *cfg,
 	srv->loop.on_tick = server_on_tick;
 	srv->loop.arg = srv;
 	if ((srv->rooms = rooms_new(&cfg->rooms)) == NULL ||
-	    (srv->peers = peers_new()) == NULL)
+	    (srv->peers = peers_new()) == NULL ||
+	    (srv->hs_peers = peers_new()) == NULL)
 		return -1;
 	srv->conns.loop = &srv->loop;
 	srv->conns.cfg = cfg;
 	srv->conns.rooms = srv->rooms;
 	srv->conns.peers = srv->peers;
+	srv->conns.hs_peers = srv->hs_peers;
 	for (i = 0; i < n; i++) {
 		struct server_listener *sl = &srv->lis[i];
 
@@ -268,6 +300,7 @@ server_release(struct server *srv)
 	server_free_dead(srv);
 	rooms_free(srv->rooms);
 	peers_free(srv->peers);
+	peers_free(srv->hs_peers);
 	for (i = 0; i < srv->nlis; i++)
 		close(srv->lis[i].l.fd);
 	loop_release(&srv->loop);

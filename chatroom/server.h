@@ -23,6 +23,7 @@ struct server {
 	int			 nlis;
 	struct room_table	*rooms;
 	struct peers		*peers;
+	struct peers		*hs_peers;	/* handshakes by address */
 	struct conn_set		 conns;
 	int			 accept_paused;	/* out of fds: until the tick */
 };

@@ -42,7 +42,8 @@ RELAY_MJS = os.path.join(BASEDIR, "relay.mjs")
 
 CHATROOM_OPTS = ["-4", "--max-conns", "20000", "--max-per-ip", "20000",
                  "--max-rooms", "10000", "--max-members", "1000",
-                 "--max-handshakes", "1000", "--flood-rate", "100000",
+                 "--max-handshakes", "1000",
+                 "--max-handshakes-per-ip", "1000", "--flood-rate", "100000",
                  "--flood-burst", "100000"]
 
 SCENARIOS = ("fanout1x100", "fanout100x10", "latency", "conns", "rest", "http",

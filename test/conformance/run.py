@@ -36,7 +36,8 @@ MAX_MESSAGE = 65536
 # pings during a case, so that every frame S sees is the case's doing.
 DAEMON_ARGS = ["--max-message", str(MAX_MESSAGE), "--flood-rate", "100000",
     "--flood-burst", "100000", "--max-per-ip", "100000",
-    "--max-handshakes", "1000", "--ping-interval", "3600",
+    "--max-handshakes", "1000", "--max-handshakes-per-ip", "1000",
+    "--ping-interval", "3600",
     "--pong-timeout", "3600"]
 
 MODES = (("whole", None), ("chop1", 1), ("chop7", 7))

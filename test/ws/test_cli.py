@@ -6,8 +6,8 @@ import subprocess
 from harness import check, eq, test
 
 OPTIONS = ["-c", "-4", "-6", "--bind", "--max-conns", "--max-per-ip",
-    "--max-handshakes", "--max-rooms", "--max-members", "--max-message",
-    "--max-header-bytes", "--max-queue", "--handshake-timeout",
+    "--max-handshakes", "--max-handshakes-per-ip", "--max-rooms",
+    "--max-members", "--max-message", "--max-header-bytes", "--max-queue", "--handshake-timeout",
     "--join-timeout", "--ping-interval", "--pong-timeout", "--flood-rate",
     "--flood-burst", "--origin", "--version", "--help"]
 
