@@ -32,6 +32,7 @@
 /* The limits, in --help order; each indexes the table below. */
 enum servchat_limit {
 	SERVCHAT_HTTP_TIMEOUT,
+	SERVCHAT_REQUEST_TIMEOUT,
 	SERVCHAT_MAX_CONNS,
 	SERVCHAT_MAX_PER_IP,
 	SERVCHAT_CONN_MEMORY,
@@ -44,6 +45,9 @@ static struct limit limits[SERVCHAT_NLIMITS] = {
 	[SERVCHAT_HTTP_TIMEOUT] =
 	    LIMIT("http-timeout", "SECONDS", 1, 3600, 15,
 	    "Close a connection idle this long"),
+	[SERVCHAT_REQUEST_TIMEOUT] =
+	    LIMIT("request-timeout", "SECONDS", 1, 3600, 5,
+	    "Close a connection whose request head is not in this long"),
 	[SERVCHAT_MAX_CONNS] =
 	    LIMIT("max-conns", "COUNT", 1, 16384, 256,
 	    "Connections per listening socket"),
@@ -142,6 +146,8 @@ static void
 server_limits_get(struct server_limits *lim)
 {
 	lim->timeout = (unsigned int)limit_get(limits, SERVCHAT_HTTP_TIMEOUT);
+	lim->request_timeout = (unsigned int)limit_get(limits,
+	    SERVCHAT_REQUEST_TIMEOUT);
 	lim->max_conns = (unsigned int)limit_get(limits, SERVCHAT_MAX_CONNS);
 	lim->per_ip = (unsigned int)limit_get(limits, SERVCHAT_MAX_PER_IP);
 	lim->memory = (size_t)limit_get(limits, SERVCHAT_CONN_MEMORY);

@@ -149,7 +149,8 @@ class RssSampler:
 def t_slowloris(ds, note):
 	HT, N = 3, 200
 	d = relay(ds, "v4", ["--handshake-timeout", str(HT), "--max-handshakes",
-	    str(2 * N), "--max-per-ip", str(2 * N), "--max-conns", str(4 * N)])
+	    str(2 * N), "--max-handshakes-per-ip", str(2 * N), "--max-per-ip",
+	    str(2 * N), "--max-conns", str(4 * N)])
 	req = request(hostport(d), ws_key())
 	sel = selectors.DefaultSelector()
 	socks = []
@@ -376,6 +377,62 @@ def t_per_64(ds, note):
 	note("%s and %s (one /64) fill --max-per-ip 2 in both daemons: a third "
 	    "from that /64 is refused (503; closed unanswered), %s is served" %
 	    (V6_SAME[0], V6_SAME[1], V6_OTHER))
+
+
+# ================================================================ handshake share
+
+def hold_idle(d, src, n):
+	"""Up to n sockets from src that connect and send nothing; those the
+	relay took (no answer within a moment) are returned, open."""
+	held = []
+	for _ in range(n):
+		held.append(connect_raw(d, src=src))
+	time.sleep(0.3)
+	kept = []
+	for s in held:
+		s.setblocking(False)
+		try:
+			b = s.recv(4096)
+		except BlockingIOError:
+			kept.append(s)
+			continue
+		except ConnectionResetError:
+			b = b""
+		s.close()
+	return kept
+
+
+@test("handshake share: 16 addresses at their cap leave room for a newcomer")
+def t_handshake_share(ds, note):
+	NADDR, EACH, MAXHS = 16, 16, 128
+	d = relay(ds, "v4", ["--max-handshakes", str(MAXHS), "--max-per-ip",
+	    str(EACH), "--handshake-timeout", "30"])
+	held = {}
+	try:
+		for i in range(NADDR):
+			src = "127.0.0.%d" % (2 + i)
+			held[src] = hold_idle(d, src, EACH)
+		counts = sorted(len(v) for v in held.values())
+		t0 = time.monotonic()
+		c = d.client("newcomer", src="127.0.1.1")
+		st, _ = c.handshake(expect=None)
+		took = time.monotonic() - t0
+		eq(st, 101, "status of a newcomer from a fresh address while %d "
+		    "addresses hold %s idle handshakes" % (NADDR, counts))
+		check(took < 1.0, "newcomer took %.2fs" % took)
+		key = room_key()
+		c.join(key, "new", create=True)
+		c.close()
+		cap = max(counts)
+		check(cap < EACH, "one address held %d handshakes: no "
+		    "per-address cap" % cap)
+	finally:
+		for v in held.values():
+			for s in v:
+				s.close()
+	note("%d addresses x %d idle sockets: each kept %d..%d of "
+	    "--max-handshakes %d; a newcomer from 127.0.1.1 got 101 in %.0f ms" %
+	    (NADDR, EACH, counts[0], counts[-1], MAXHS, took * 1000))
 
 
 # ================================================================ flood
@@ -842,7 +899,7 @@ def close_many(socks):
 def t_5000(ds, note):
 	N, ROUNDS, SLACK, BACK_SLACK = 5000, 3, 1024, 2048
 	d = relay(ds, "v4", ["--max-conns", str(N), "--max-per-ip", str(N),
-	    "--max-handshakes", "1000"])
+	    "--max-handshakes", "1000", "--max-handshakes-per-ip", "1000"])
 	base_fds = d.nfds()
 	base = d.rss_kib()
 	rss = []
@@ -940,7 +997,8 @@ def cycles(d, n, nthreads=4):
 @test("100,000 connect/disconnect cycles: VmRSS back to its level (no leak)")
 def t_cycles(ds, note):
 	WARM, TOTAL, SLACK = 10000, 100000, 256
-	d = relay(ds, "v4", ["--max-per-ip", "1000", "--max-handshakes", "1000"])
+	d = relay(ds, "v4", ["--max-per-ip", "1000", "--max-handshakes", "1000",
+	    "--max-handshakes-per-ip", "1000"])
 	base_fds = d.nfds()
 	base = d.rss_kib()
 	t0 = time.monotonic()
@@ -1044,6 +1102,110 @@ def t_servchat_idle(ds, note):
 	answered = sum(1 for g in got if g)
 	note("%d idle connections closed within %.1fs (%d got an HTTP answer "
 	    "first); / served during and after" % (N, elapsed, answered))
+
+
+class Trickler:
+	"""n connections from src, each sending a request head one header line
+	every 0.5 s, never the blank line that ends it. Records when the
+	server closed each one."""
+
+	def __init__(self, d, srcs, n):
+		self.socks = []
+		for src in srcs:
+			for _ in range(n):
+				s = connect_raw(d, src=src)
+				s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
+				s.setblocking(False)
+				self.socks.append(s)
+		self.t0 = time.monotonic()
+		self.closed = [None] * len(self.socks)
+		self.answered = 0
+		self.stop_ = threading.Event()
+		self.t = threading.Thread(target=self._run, daemon=True)
+		self.t.start()
+
+	def _end(self, i):
+		if self.closed[i] is None:
+			self.closed[i] = time.monotonic() - self.t0
+
+	def _run(self):
+		k = 0
+		while not self.stop_.wait(0.5):
+			k += 1
+			for i, s in enumerate(self.socks):
+				if self.closed[i] is not None:
+					continue
+				try:
+					b = s.recv(4096)
+					if not b:
+						self._end(i)
+						continue
+					self.answered += 1
+				except BlockingIOError:
+					pass
+				except OSError:
+					self._end(i)
+					continue
+				try:
+					s.send(b"X-Trickle-%d: 1\r\n" % k)
+				except BlockingIOError:
+					pass
+				except OSError:
+					self._end(i)
+
+	def stop(self):
+		self.stop_.set()
+		self.t.join(TIMEOUT)
+		for s in self.socks:
+			s.close()
+
+
+def http_wait(d, src, limit):
+	"""GET / from src: (seconds to the first byte of the answer, answer),
+	or (None, b"") when nothing came within limit seconds."""
+	s = connect_raw(d, src=src)
+	t0 = time.monotonic()
+	try:
+		s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close"
+		    b"\r\n\r\n")
+		s.settimeout(limit)
+		try:
+			b = s.recv(65536)
+		except socket.timeout:
+			return None, b""
+		return time.monotonic() - t0, b
+	finally:
+		s.close()
+
+
+@test("servchat: trickled headers meet --request-timeout, a new address "
+    "is served")
+def t_servchat_trickle(ds, note):
+	exe = servchat_binary()
+	RT, NADDR, EACH = 5, 4, 64	# RT: --request-timeout's default
+	d = ds.start(exe, "v4", ["-c", str(free_port("v4"))], portopt="-s",
+	    scheme="http://")
+	srcs = ["127.0.0.%d" % (2 + i) for i in range(NADDR)]
+	tr = Trickler(d, srcs, EACH)
+	try:
+		time.sleep(1.0)
+		took, page = http_wait(d, "127.0.0.%d" % (2 + NADDR), RT + 4)
+		check(took is not None, "no answer within %ds to a fifth address "
+		    "while %d addresses x %d trickle their headers" % (RT + 4,
+		    NADDR, EACH))
+		check(page.startswith(b"HTTP/1.1 200 "), "GET / from a fifth "
+		    "address: %s" % short(page))
+		wait_until(lambda: None not in tr.closed, RT + 4,
+		    "every trickling connection closed")
+	finally:
+		tr.stop()
+	last = max(tr.closed)
+	check(last < RT + 2, "a trickling connection lasted %.1fs" % last)
+	check(tr.answered == 0, "%d trickling requests were answered" %
+	    tr.answered)
+	note("%d x %d connections trickling a header line every 0.5 s fill "
+	    "--max-conns; all closed by %.1fs; a fifth address got / after "
+	    "%.1fs" % (NADDR, EACH, last, took + 1.0))
 
 
 # ================================================================ runner
