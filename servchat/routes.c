@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -139,7 +140,9 @@ routes_init(const struct routes_conf *conf)
 	if (resp_400 == NULL || resp_404 == NULL || resp_405 == NULL ||
 	    resp_config == NULL ||
 	    MHD_add_response_header(resp_405, MHD_HTTP_HEADER_ALLOW,
-	    "GET, HEAD") != MHD_YES)
+	    "GET, HEAD") != MHD_YES ||
+	    MHD_add_response_header(resp_400, MHD_HTTP_HEADER_CONNECTION,
+	    "close") != MHD_YES)
 		return -1;
 	if ((resp = calloc(assets_count + 1, sizeof(*resp))) == NULL)
 		return -1;
@@ -339,6 +342,52 @@ target_cut(const char *uri_end, const char *version)
 	return uri_end == NULL || uri_end + 1 != version;
 }
 
+/* What the request's headers say about its framing and its host. */
+struct framing {
+	int	hosts, lengths;
+	int	bad;		/* a body, chunked, a blank in a name */
+};
+
+static enum MHD_Result
+framing_seen(void *cls, enum MHD_ValueKind kind, const char *name,
+    const char *value)
+{
+	struct framing	*f = cls;
+
+	/* RFC 9112 5.1: "Content-Length :" must be refused, not guessed at. */
+	if (name[strcspn(name, " \t")] != '\0' ||
+	    strcasecmp(name, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0)
+		f->bad = 1;
+	else if (strcasecmp(name, MHD_HTTP_HEADER_HOST) == 0)
+		f->hosts++;
+	else if (strcasecmp(name, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+		f->lengths++;
+		if (value == NULL || strcmp(value, "0") != 0)
+			f->bad = 1;
+	}
+	return MHD_YES;
+}
+
+/*
+ * 1 if the request can only mean one thing. MHD 0.9.75 takes the first of
+ * two Content-Lengths, Content-Length with chunked, and a blank before the
+ * colon: each lets a second request hide in a body. A GET or HEAD needs no
+ * body, so any framing but "Content-Length: 0" is refused; so is a second
+ * Host, or none in HTTP/1.1 (RFC 9112 3.2).
+ */
+static int
+framing_ok(struct MHD_Connection *c, const char *version)
+{
+	struct framing	f = { 0, 0, 0 };
+
+	if (MHD_get_connection_values(c, MHD_HEADER_KIND, framing_seen,
+	    &f) < 0)
+		return 0;
+	if (f.bad || f.hosts > 1 || f.lengths > 1)
+		return 0;
+	return f.hosts == 1 || strcmp(version, MHD_HTTP_VERSION_1_0) == 0;
+}
+
 /*
  * MHD calls this once when the headers are in, then again (with any body in
  * pieces, then without) when the request is complete. A response queued at
@@ -358,7 +407,8 @@ routes_handle(void *cls, struct MHD_Connection *c, const char *url,
 		    strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
 			return MHD_queue_response(c,
 			    MHD_HTTP_METHOD_NOT_ALLOWED, resp_405);
-		if (target_cut(*req_cls, version))
+		if (target_cut(*req_cls, version) ||
+		    !framing_ok(c, version))
 			return MHD_queue_response(c, MHD_HTTP_BAD_REQUEST,
 			    resp_400);
 		*req_cls = &headers_seen;

@@ -480,11 +480,94 @@ def other_methods_405():
         check_headers(D4, h, "no-store")
 
 
+SMUGGLED = b"GET /api/key HTTP/1.1\r\nHost: x\r\n\r\n"
+N = len(SMUGGLED)
+AMBIGUOUS = [
+    ("two Content-Lengths", b"Content-Length: 0\r\nContent-Length: %d\r\n"
+     % N, SMUGGLED),
+    ("Content-Length and chunked", b"Content-Length: %d\r\n"
+     b"Transfer-Encoding: chunked\r\n" % (N + 5), b"0\r\n\r\n" + SMUGGLED),
+    ("space before the colon", b"Content-Length : %d\r\n" % N, SMUGGLED),
+    ("chunked", b"Transfer-Encoding: chunked\r\n",
+     b"%x\r\n%s\r\n0\r\n\r\n" % (N, SMUGGLED)),
+    ("a body", b"Content-Length: %d\r\n" % N, SMUGGLED),
+    ("two Hosts", b"Host: y\r\n", SMUGGLED),
+    ("two Hosts, one empty", b"Host:\r\n", SMUGGLED),
+]
+
+
+def check_400_closed(what, data):
+    """One 400 with our headers and Connection: close, nothing after it."""
+    status, h, body = parse(data)
+    assert status == 400, (what, data[:80])
+    assert h.get("connection") == ["close"], (what, h.get("connection"))
+    assert body == b"400 Bad Request\n", (what, body[:200])
+    check_headers(D4, h, "no-store")
+
+
 @test
-def get_with_body_still_answered():
-    r, body = D4.request("/app.js", body=b"y" * 5000)
-    assert r.status == 200
-    assert body == read(os.path.join(FIXTURE_DIR, "app.js"))
+def ambiguous_framing_400_closed_nothing_smuggled():
+    for what, extra, rest in AMBIGUOUS:
+        for method in [b"GET", b"HEAD"]:
+            req = (method + b" / HTTP/1.1\r\nHost: x\r\n" + extra +
+                   b"\r\n" + rest)
+            try:
+                data = D4.raw(req)
+            except socket.timeout:
+                raise AssertionError("%s, %s: connection kept open" %
+                                     (what, method))
+            if method == b"HEAD":
+                data = data.replace(b"\r\n\r\n", b"\r\n\r\n"
+                                    b"400 Bad Request\n", 1)
+            check_400_closed((what, method), data)
+    # HTTP/1.1 needs a Host; a request pipelined after it is not answered.
+    try:
+        data = D4.raw(b"GET / HTTP/1.1\r\n\r\n" + SMUGGLED)
+    except socket.timeout:
+        raise AssertionError("no Host: connection kept open")
+    check_400_closed("no Host", data)
+
+
+# libmicrohttpd 0.9.75 answers headers past --conn-memory itself
+# (transmit_error_response_len() in its connection.c: a response of its own,
+# queued without calling the access handler, with no hook for headers), so
+# this 431 cannot carry ours. What keeps it harmless, checked here: a fixed
+# body that echoes nothing of the request, and the connection closed.
+MHD_431_BODY = (b"<html><head><title>Request too big</title></head><body>Your "
+                b"HTTP header was too big for the memory constraints of this "
+                b"webserver.</body></html>")
+
+
+@test
+def oversized_headers_431_fixed_body_closed():
+    for evil in [b"<script>alert(1)</script>", b"\xff\xfe<svg onload=x>"]:
+        try:
+            data = D4.raw(b"GET / HTTP/1.1\r\nHost: x\r\nX-A: " + evil +
+                          b"a" * 40000 + b"\r\n\r\n")
+        except socket.timeout:
+            raise AssertionError("431: connection kept open")
+        status, h, body = parse(data)
+        assert status == 431, data[:80]
+        assert h.get("connection") == ["close"], h
+        assert body in (MHD_431_BODY, b""), body[:200]
+        assert evil not in data, data[:200]
+    assert get_ok(D4)
+
+
+@test
+def bodiless_requests_still_served():
+    # Content-Length: 0 frames nothing; HTTP/1.0 needs no Host; pipelined
+    # GETs without bodies are each answered.
+    s, h, _ = parse(D4.raw(b"GET /api/config HTTP/1.1\r\nHost: x\r\n"
+                           b"Content-Length: 0\r\nConnection: close\r\n"
+                           b"\r\n"))
+    assert s == 200, s
+    s, h, _ = parse(D4.raw(b"GET /api/config HTTP/1.0\r\n\r\n"))
+    assert s == 200, s
+    data = D4.raw(b"GET /api/config HTTP/1.1\r\nHost: x\r\n\r\n"
+                  b"GET /api/key HTTP/1.1\r\nHost: x\r\n"
+                  b"Connection: close\r\n\r\n")
+    assert data.count(b"HTTP/1.1 200 ") == 2, data[:400]
 
 
 @test
