@@ -5,8 +5,10 @@ run.py: abuse cases against the real daemons, on loopback only.
 Slowloris handshakes, the per-IP cap (IPv4 and IPv6), a message flood, a member
 that never reads, a burst of maximal messages, a client that never answers
 pings, a client that pings and never reads, per-IP caps over an IPv6 /64
-(addresses added to lo, as root), 5,000 concurrent connections, 100,000 connect/disconnect cycles, and
-servchat holding 200 idle connections. Every loop is bounded in count and in
+(addresses added to lo, as root), the handshake share of 16 addresses with
+a newcomer from a seventeenth, 5,000 concurrent connections, 100,000
+connect/disconnect cycles, servchat holding 200 idle connections, and 256
+connections trickling their request heads past --request-timeout. Every loop is bounded in count and in
 time; every daemon is started here with its own options and ephemeral port,
 and stopped here (it must exit 0 having printed nothing after its banner).
 Memory figures are bounds computed from the options, not benchmarks.
