@@ -17,7 +17,7 @@ const HELP = [
 	'/stop: close the room for everyone (moderators)',
 	'/exit [farewell]: leave, with an optional goodbye',
 	'/help: this list',
-	'Messages may use simple HTML such as <b>bold</b>, <i>italics</i>, <code>code</code>, lists and links. Start a message with // to send a leading /.'
+	'Messages may use simple HTML such as <b>bold</b>, <i>italics</i>, <code>code</code>, lists and links; anything else shows as typed. Start a message with // to send a leading /.'
 ];
 
 /* Whisper to ALIAS from now on, or (null) write to everyone again. */

@@ -20,8 +20,8 @@ export function selectTab(which, focus) {
 	ui.tabJoin.setAttribute('aria-selected', String(!create));
 	ui.tabCreate.tabIndex = create ? 0 : -1;
 	ui.tabJoin.tabIndex = create ? -1 : 0;
-	ui.createForm.hidden = !create;
-	ui.joinForm.hidden = create;
+	ui.createPanel.hidden = !create;
+	ui.joinPanel.hidden = create;
 	if (focus)
 		(create ? ui.tabCreate : ui.tabJoin).focus();
 }

@@ -42,6 +42,13 @@ export function notice(text, kind) {
 	return n;
 }
 
+/* An alias as its own bidi island, so "مها" beside a time stays in order. */
+function aliasSpan(name, text) {
+	const a = el('span', 'who ' + colorClass(name), text);
+	a.dir = 'auto';
+	return a;
+}
+
 /* Adds one chat message. Returns the message element, or null. */
 export function addMessage({from, html, mine, whisper, to}) {
 	let frag;
@@ -66,9 +73,9 @@ export function addMessage({from, html, mine, whisper, to}) {
 	const meta = el('header', 'meta');
 	if (whisper) {
 		meta.append(el('span', 'whisper-tag', mine ? 'whisper to' : 'whisper from'));
-		meta.append(el('span', 'who ' + colorClass(mine ? to : from), mine ? to : from));
+		meta.append(aliasSpan(mine ? to : from, mine ? to : from));
 	} else {
-		meta.append(el('span', 'who ' + colorClass(from), mine ? 'You' : from));
+		meta.append(aliasSpan(from, mine ? 'You' : from));
 	}
 	const t = el('time', 'time', clock(now));
 	t.dateTime = now.toISOString();
@@ -76,6 +83,8 @@ export function addMessage({from, html, mine, whisper, to}) {
 	if (cont)
 		meta.classList.add('visually-hidden');
 	const bubble = el('div', 'bubble');
+	/* Each message finds its own direction: Arabic reads right to left. */
+	bubble.dir = 'auto';
 	if (frag.childNodes.length === 1 && frag.firstChild.nodeName === 'IMG')
 		bubble.classList.add('media');
 	bubble.append(frag);

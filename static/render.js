@@ -1,8 +1,10 @@
 /*
- * Turns a decrypted message (an HTML5 fragment) into DOM nodes that are
- * safe to append: DOMPurify 3 with a small allow-list, then our own rules for
- * links and images. Aliases and notices never come through here: they are
- * always set with textContent.
+ * Turns a decrypted message into DOM nodes that are safe to append. A
+ * message is literal text by default: only tags of the allow-list, written
+ * with allowed attributes, are formatting; every other <, > and & shows as
+ * typed (literalize). DOMPurify 3 then sanitizes the result with the same
+ * allow-list, and our own rules handle links and images. Aliases and notices
+ * never come through here: they are always set with textContent.
  */
 
 const DOMPurify = globalThis.DOMPurify;
@@ -15,6 +17,18 @@ const ATTRS = ['href', 'src', 'alt', 'title'];
 const FORBID = ['svg', 'math', 'style', 'template', 'form', 'input', 'iframe',
     'object', 'embed', 'script', 'link', 'meta', 'base', 'textarea', 'select',
     'button', 'video', 'audio', 'source', 'frame', 'frameset', 'noscript'];
+
+/*
+ * One tag the allow-list can express, as typed: <b>, </b>, <br/>,
+ * <a href="..." title='...'>. Only what this matches stays markup; it decides
+ * what is literal, never what is safe (DOMPurify does that afterwards).
+ */
+const ATTR_SRC = '\\s+(?:' + ATTRS.join('|') +
+    ')\\s*=\\s*(?:"[^"]*"|\'[^\']*\'|[^\\s"\'=<>`]+)';
+const TAG_RE = new RegExp('<(?:/(?:' + TAGS.join('|') + ')\\s*|(?:' +
+    TAGS.join('|') + ')(?:' + ATTR_SRC + ')*\\s*/?)>', 'gi');
+/* A character reference typed on purpose: &lt; &#60; &#x3c; */
+const REF_RE = /^&(?:[A-Za-z][A-Za-z0-9]*|#[0-9]+|#[xX][0-9A-Fa-f]+);/;
 
 const LINK_RE = /^(?:https?:\/\/|mailto:)/i;
 const REMOTE_RE = /^https?:\/\//i;
@@ -99,16 +113,47 @@ function trimBlockSpace(root) {
 		n.remove();
 }
 
+function escapeText(text) {
+	return text.replace(/&/g, (amp, i) =>
+	    REF_RE.test(text.slice(i, i + 40)) ? amp : '&amp;')
+	    .replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/*
+ * Escapes everything of TEXT that is not an allowed tag, so that a stray
+ * "a<b", an unknown "<div>" or a forbidden "<script>" reads as typed
+ * instead of being parsed away. Exported for the browser suite.
+ */
+export function literalize(text) {
+	let out = '';
+	let last = 0;
+	for (const m of text.matchAll(TAG_RE)) {
+		out += escapeText(text.slice(last, m.index)) + m[0];
+		last = m.index + m[0].length;
+	}
+	return out + escapeText(text.slice(last));
+}
+
+function sanitize(html) {
+	const frag = DOMPurify.sanitize(html, CONFIG);
+	/* DOMPurify gives null when the parse has no <body> (e.g. <frameset>). */
+	return frag || document.createDocumentFragment();
+}
+
+/* The message as plain text, for one that formats to nothing visible. */
+function literalFragment(text) {
+	const frag = document.createDocumentFragment();
+	frag.append(document.createTextNode(text));
+	return frag;
+}
+
 /*
  * Returns a DocumentFragment holding the sanitized message. The fragment
  * still belongs to DOMPurify's inert document; images are rewritten there,
  * before adoption into the page could make the browser fetch anything.
  */
-export function renderMessage(html) {
-	const frag = DOMPurify.sanitize(html, CONFIG);
-	/* DOMPurify gives null when the parse has no <body> (e.g. <frameset>). */
-	if (!frag)
-		return document.createDocumentFragment();
+export function renderMessage(text) {
+	const frag = sanitize(literalize(text));
 	const doc = frag.ownerDocument;
 	for (const img of Array.from(frag.querySelectorAll('img'))) {
 		const src = (img.getAttribute('src') || '').trim();
@@ -125,7 +170,8 @@ export function renderMessage(html) {
 		img.replaceWith(imageToLink(doc, img));
 	}
 	trimBlockSpace(frag);
-	return frag;
+	/* A message never sanitizes to nothing: "<p></p>" shows as typed. */
+	return isEmptyRender(frag) && text.trim() ? literalFragment(text) : frag;
 }
 
 /* True if the text has something visible left after sanitizing. */

@@ -43,6 +43,7 @@ function memberButton(s, a) {
 	const avatar = el('span', 'avatar', Array.from(a)[0].toUpperCase());
 	avatar.setAttribute('aria-hidden', 'true');
 	const name = el('span', 'name', a);
+	name.dir = 'auto';
 	b.append(avatar, name);
 	if (me)
 		b.append(el('span', 'badge', 'you'));

@@ -10,6 +10,7 @@ export const TITLE = 'Sanctuary';
 export const ui = {
 	lobby: $('lobby'), room: $('room'), lobbyNote: $('lobby-note'),
 	tabCreate: $('tab-create'), tabJoin: $('tab-join'),
+	createPanel: $('create-panel'), joinPanel: $('join-panel'),
 	createForm: $('create-form'), createAlias: $('create-alias'),
 	createError: $('create-error'), createButton: $('create-button'),
 	joinForm: $('join-form'), joinInvite: $('join-invite'),

@@ -29,6 +29,9 @@ const SHOTS = path.resolve(ROOT, process.env.SANCTUARY_SHOTS || path.join(BUILD,
 const require = createRequire(import.meta.url);
 const nacl = require(path.join(ROOT, 'static/node_modules/tweetnacl/nacl-fast.js'));
 
+const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const axeFigures = [];
+
 const UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) ' +
     'Chrome/156.0.0.0 Safari/537.36 SanctuaryTest/';
 const SUITE_LIMIT_MS = 420000;
@@ -281,6 +284,37 @@ async function shot(u, name) {
 	await u.page.screenshot({path: path.join(SHOTS, name + '.png')});
 }
 
+/*
+ * Runs axe-core (pinned in package-lock.json) on U's page as it is now;
+ * returns its serious and critical violations. Injected through CDP, since
+ * the page's CSP rightly refuses an inline script. Every finding also goes
+ * to SHOTS/axe.json, for the record.
+ */
+async function axe(u, label) {
+	await u.page.evaluate(AXE);
+	const v = await u.page.evaluate(async () => {
+		/* The lobby's entrance animation would be measured half faded. */
+		await Promise.all(document.getAnimations().map((a) => a.finished.catch(() => {})));
+		const r = await window.axe.run(document, {resultTypes: ['violations']});
+		return r.violations.map((x) => ({id: x.id, impact: x.impact,
+		    nodes: x.nodes.map((n) => n.target.join(' ') + ': ' +
+		    (n.any.concat(n.all)[0] || {message: ''}).message)}));
+	});
+	axeFigures.push({label, violations: v});
+	fs.writeFileSync(path.join(SHOTS, 'axe.json'), JSON.stringify(axeFigures, null, 1));
+	return v.filter((x) => x.impact === 'serious' || x.impact === 'critical')
+	    .map((x) => label + ': ' + x.id + ' ' + x.nodes.join('; '));
+}
+
+/* Axe on U's page in both colour schemes, findings added to BAD. */
+async function axeBoth(u, label, bad) {
+	for (const scheme of ['light', 'dark']) {
+		await u.page.emulateMedia({colorScheme: scheme});
+		bad.push(...await axe(u, label + ' ' + scheme));
+	}
+	await u.page.emulateMedia({colorScheme: 'light'});
+}
+
 /* ---------- scenarios ---------- */
 
 async function scenarios() {
@@ -322,6 +356,23 @@ async function scenarios() {
 			assert.notEqual(await page.textContent('#create-error'), '', 'alias “' + bad + '” accepted');
 			await inLobby(users.alice);
 		}
+	});
+
+	await run.test('accessibility: axe finds no serious violation in the lobby, light and dark, desktop and phone', async () => {
+		const {page} = users.alice;
+		const bad = [];
+		for (const [w, h] of [[1280, 800], [390, 844], [360, 640]]) {
+			await page.setViewportSize({width: w, height: h});
+			await page.click('#tab-create');
+			await page.check('input[name="mode"][value="everyone"]');
+			await axeBoth(users.alice, 'lobby ' + w, bad);
+			await page.check('input[name="mode"][value="owner"]');
+			await page.click('#tab-join');
+			await axeBoth(users.alice, 'lobby join ' + w, bad);
+			await page.click('#tab-create');
+		}
+		await page.setViewportSize({width: 1280, height: 800});
+		assert.deepEqual(bad, []);
 	});
 
 	await run.test('create: alice opens an owner-moderated room and gets an invite link and QR code', async () => {
@@ -458,6 +509,118 @@ async function scenarios() {
 		});
 		assert.deepEqual((await xssState(alice)).bad, []);
 	});
+
+	await run.test('literal: text with <, > and & reads as typed; only allowed tags format', async () => {
+		const {alice, bob} = users;
+		const cases = [
+			['if a<b and b>c then a<c', []],
+			['use the <div> tag, or <template>', []],
+			['<script>', []],
+			['fish & chips && Q&A, &copy 2026, &notin; a &lt;b&gt;', []],
+			['<p></p>', []],
+			['<b>LIT-bold</b> next to <div> and 3<4', ['B']]
+		];
+		const shown = {
+			'fish & chips && Q&A, &copy 2026, &notin; a &lt;b&gt;': 'fish & chips && Q&A, &copy 2026, ∉ a <b>',
+			'<b>LIT-bold</b> next to <div> and 3<4': 'LIT-bold next to <div> and 3<4'
+		};
+		const mine0 = await bob.page.$$eval('#log .msg.mine', (m) => m.length);
+		for (const [text] of cases) {
+			await say(bob, text);
+			/* The composer never eats a message: it is shown and sent. */
+			assert.equal(await bob.page.inputValue('#message'), '', 'composer kept “' + text + '”');
+		}
+		await say(bob, 'LIT-DONE');
+		await waitLog(alice, 'LIT-DONE');
+		const n = cases.length + 1;
+		const last = (u, sel) => u.page.$$eval(sel, (bs, k) => bs.slice(-k).map((b) => ({
+			text: b.textContent,
+			tags: Array.from(b.querySelectorAll('*')).map((e) => e.nodeName)
+		})), n);
+		const theirs = await last(alice, '#log .msg:not(.mine) .bubble');
+		const mine = await last(bob, '#log .msg.mine .bubble');
+		assert.equal(await bob.page.$$eval('#log .msg.mine', (m) => m.length) - mine0, n);
+		cases.forEach(([text, tags], i) => {
+			const want = {text: shown[text] || text, tags};
+			assert.deepEqual(theirs[i], want, 'alice sees “' + text + '”');
+			assert.deepEqual(mine[i], want, 'bob sees his “' + text + '”');
+		});
+		assert.deepEqual((await xssState(alice)).bad, []);
+		await alice.page.locator('#log .msg:not(.mine)').nth(-(n - 1)).scrollIntoViewIfNeeded();
+		await shot(alice, 'literal-1280');
+	});
+
+	await run.test('right to left: an Arabic message and alias read right to left', async () => {
+		const {alice, bob} = users;
+		await say(bob, 'مرحبا بالجميع، the meeting is at 9');
+		await waitLog(alice, 'the meeting is at 9');
+		const d = await alice.page.evaluate(() => {
+			const ms = document.querySelectorAll('#log .msg:not(.mine)');
+			const m = ms[ms.length - 1];
+			return {
+				bubble: getComputedStyle(m.querySelector('.bubble')).direction,
+				who: m.querySelector('.who').getAttribute('dir'),
+				latin: getComputedStyle(ms[ms.length - 2].querySelector('.bubble')).direction
+			};
+		});
+		assert.deepEqual(d, {bubble: 'rtl', who: 'auto', latin: 'ltr'});
+		await shot(alice, 'rtl-1280');
+	});
+
+	await run.test('accessibility: axe finds no serious violation in the room and its dialogs, light and dark, desktop and phone', async () => {
+		const {alice, bob} = users;
+		const bad = [];
+		/* Every alias colour, as a sender's name: a swatch removed after. */
+		const swatch = (u, on) => u.page.evaluate((add) => {
+			document.querySelectorAll('.axe-swatch').forEach((e) => e.remove());
+			if (!add)
+				return;
+			const log = document.getElementById('log');
+			for (let k = 0; k < 8; k++) {
+				const m = document.createElement('article');
+				m.className = 'msg axe-swatch';
+				const h = document.createElement('header');
+				h.className = 'meta';
+				const w = document.createElement('span');
+				w.className = 'who c' + k;
+				w.textContent = 'colour' + k;
+				h.append(w);
+				const b = document.createElement('div');
+				b.className = 'bubble';
+				b.textContent = 'swatch';
+				m.append(h, b);
+				log.append(m);
+			}
+			log.scrollTop = log.scrollHeight;
+		}, on);
+		for (const u of [alice, bob]) {
+			await swatch(u, true);
+			await axeBoth(u, 'room ' + u.name, bad);
+			await swatch(u, false);
+		}
+		await bob.page.click('#people-button');
+		await bob.page.waitForSelector('#members-close:focus');
+		await axeBoth(bob, 'members drawer 390', bad);
+		await bob.page.keyboard.press('Escape');
+		await alice.page.click('#invite-button');
+		await alice.page.waitForSelector('#invite-dialog[open]');
+		await axeBoth(alice, 'invite dialog', bad);
+		await alice.page.click('#invite-dialog .dialog-close');
+		await alice.page.click('#member-list .member:has-text("carol")');
+		await alice.page.waitForSelector('#member-dialog[open]');
+		await axeBoth(alice, 'member dialog', bad);
+		await alice.page.keyboard.press('Escape');
+		for (const u of [alice, bob]) {
+			await u.page.click('#leave-button');
+			await u.page.waitForSelector('#leave-dialog[open]');
+			await axeBoth(u, 'leave dialog ' + u.name, bad);
+			await u.page.keyboard.press('Escape');
+			await u.page.waitForFunction(() => !document.getElementById('leave-dialog').open);
+		}
+		await inRoom(alice);
+		await inRoom(bob);
+		assert.deepEqual(bad, []);
+	}, {timeout: 90000});
 
 	await run.test('whisper: only its target sees it (typed /purr and from the member list)', async () => {
 		const {alice, bob, carol} = users;
