@@ -25,7 +25,14 @@ import {roomInit} from './room.js';
 import {state} from './state.js';
 import {ui} from './ui.js';
 
+const HIDDEN_LEFT = 'You left the room: leaving the page always leaves, so ' +
+    'nothing stays in this tab. Open the invite link again to return.';
+const RELOAD_LEFT = 'If you were in a room, you left it: a reload or Back ' +
+    'always leaves, so nothing stays in this tab. Open the invite link ' +
+    'again to return.';
+
 function onPageHide() {
+	state.leftOnHide = !!state.session;
 	if (state.session)
 		state.session.abandon();
 	leaveRoom('gone', null);
@@ -35,7 +42,8 @@ function onPageHide() {
 
 function onPageShow(ev) {
 	if (ev.persisted) {
-		lobbyNote('');
+		lobbyNote(state.leftOnHide ? HIDDEN_LEFT : '', 'ok');
+		state.leftOnHide = false;
 		showLobby();
 	}
 }
@@ -49,7 +57,25 @@ function onPageShow(ev) {
  */
 function onPopState() {
 	if (state.session && !location.hash)
-		exitRoom('');
+		exitRoom('', 'back');
+}
+
+/*
+ * In a room, reload, Back to another page and closing the tab ask first:
+ * any of them leaves the room for good, since nothing is kept.
+ */
+function onBeforeUnload(ev) {
+	if (!state.session)
+		return;
+	ev.preventDefault();
+	ev.returnValue = '';
+}
+
+/* A fresh page cannot know it held a room (nothing is kept): say what may have. */
+function reloadNote() {
+	const nav = performance.getEntriesByType('navigation')[0];
+	if (nav && (nav.type === 'reload' || nav.type === 'back_forward'))
+		lobbyNote(RELOAD_LEFT, 'ok');
 }
 
 /* A fragment typed into the address bar later is taken the same way. */
@@ -86,10 +112,13 @@ function init() {
 	window.addEventListener('pageshow', onPageShow);
 	window.addEventListener('online', () => state.session && state.session.retryNow());
 	window.addEventListener('popstate', onPopState);
+	window.addEventListener('beforeunload', onBeforeUnload);
 	window.addEventListener('hashchange', onHashChange);
 	showLobby();
-	if (!state.pendingInvite)
+	if (!state.pendingInvite) {
+		reloadNote();
 		ui.createAlias.focus();
+	}
 	document.documentElement.setAttribute('data-ready', '1');
 }
 

@@ -95,12 +95,38 @@ function onInviteClose() {
 	ui.message.focus();
 }
 
+/* ---------- asking twice ---------- */
+
+const LABELS = new Map();
+
+/*
+ * Removing someone and closing the room cannot be undone: the first click
+ * on BUTTON only asks (its label becomes QUESTION), the second acts.
+ */
+function askFirst(button, question) {
+	LABELS.set(button, button.textContent);
+	button.addEventListener('click', (ev) => {
+		if (button.dataset.armed === '1')
+			return;
+		ev.preventDefault();
+		button.dataset.armed = '1';
+		button.textContent = question();
+	});
+}
+
+/* Back to asking, as each dialog opens. */
+function disarm(button) {
+	delete button.dataset.armed;
+	button.textContent = LABELS.get(button);
+}
+
 /* ---------- a member's actions ---------- */
 
 export function openMember(alias) {
 	state.memberTarget = alias;
 	ui.memberName.textContent = alias;
 	ui.memberKick.hidden = !state.session.isModerator();
+	disarm(ui.memberKick);
 	ui.memberDialog.returnValue = '';
 	ui.memberDialog.showModal();
 }
@@ -126,6 +152,7 @@ function onMemberClose() {
 function openLeave() {
 	ui.leaveDialog.returnValue = '';
 	ui.stopButton.hidden = !(state.session && state.session.isModerator());
+	disarm(ui.stopButton);
 	ui.leaveDialog.showModal();
 	ui.farewell.focus();
 }
@@ -198,6 +225,10 @@ export function dialogsInit() {
 	ui.inviteDialog.addEventListener('close', onInviteClose);
 	ui.memberDialog.addEventListener('close', onMemberClose);
 	ui.leaveButton.addEventListener('click', openLeave);
+	askFirst(ui.memberKick, () => 'Remove ' + state.memberTarget +
+	    '? Press again to confirm');
+	askFirst(ui.stopButton, () =>
+	    'Close it for everyone? Press again to confirm');
 	ui.leaveDialog.addEventListener('close', onLeaveClose);
 	ui.aliasForm.addEventListener('submit', onAliasSubmit);
 	ui.aliasDialog.addEventListener('cancel', (ev) => ev.preventDefault());

@@ -15,6 +15,8 @@ import {ui, TITLE} from './ui.js';
 
 const ENDINGS = {
 	exit: () => 'You left the room. Its conversation is gone from this page.',
+	back: () => 'You left the room: going Back always leaves, so nothing ' +
+	    'stays in this tab. Open the invite link again to return.',
 	kicked: (by) => by ? 'You were removed from the room by ' + by + '.' :
 	    'You were removed from the room.',
 	stopped: (by) => by ? 'The room was closed by ' + by + '.' :
@@ -58,13 +60,16 @@ export function leaveRoom(reason, detail) {
 		return;
 	showLobby();
 	lobbyNote(say ? say(detail) : 'You left the room.',
-	    reason === 'exit' ? 'ok' : 'warn');
+	    reason === 'exit' || reason === 'back' ? 'ok' : 'warn');
 	selectTab('create');
 	ui.createAlias.focus();
 }
 
-/* The person leaves, with an optional FAREWELL for the others. */
-export function exitRoom(farewell) {
+/*
+ * The person leaves, with an optional FAREWELL for the others; HOW is the
+ * lobby's reason ('exit', or 'back' for the Back button).
+ */
+export function exitRoom(farewell, how = 'exit') {
 	const s = state.session;
 	if (!s)
 		return;
@@ -72,5 +77,5 @@ export function exitRoom(farewell) {
 	state.session = null;
 	s.ev = {};
 	s.exit(farewell ? farewell : '');
-	leaveRoom('exit', null);
+	leaveRoom(how, null);
 }

@@ -12,5 +12,6 @@ export const state = {
 	memberTarget: null,	/* alias the member dialog is about */
 	unread: 0,		/* messages while the tab was hidden */
 	config: null,		/* servchat's /api/config, once fetched */
-	busy: false		/* a create or join is under way */
+	busy: false,		/* a create or join is under way */
+	leftOnHide: false	/* hiding the page (Back, reload) left a room */
 };

@@ -97,7 +97,7 @@ async function person(name, {width = 1280, height = 800, scheme = 'light'} = {})
 		viewport: {width, height}, deviceScaleFactor: 1, userAgent: UA + name,
 		colorScheme: scheme, reducedMotion: 'reduce'
 	});
-	const u = {name, ctx, dialogs: [], errors: [], csp: []};
+	const u = {name, ctx, dialogs: [], asked: 0, errors: [], csp: []};
 	await ctx.exposeBinding('__cspReport', (src, v) => u.csp.push({test: run.current, v}));
 	await ctx.addInitScript(() => {
 		document.addEventListener('securitypolicyviolation', (e) => {
@@ -107,6 +107,12 @@ async function person(name, {width = 1280, height = 800, scheme = 'light'} = {})
 	});
 	u.page = await ctx.newPage();
 	u.page.on('dialog', (d) => {
+		/* Leaving a room asks first; the person here always confirms. */
+		if (d.type() === 'beforeunload') {
+			u.asked++;
+			d.accept().catch(() => {});
+			return;
+		}
 		u.dialogs.push(d.type() + ': ' + d.message());
 		d.dismiss().catch(() => {});
 	});
@@ -873,10 +879,36 @@ async function scenarios() {
 		await raw.waitFor((e) => e.id === 'thief' && e.ev === 'closed');
 	}, {timeout: 60000});
 
+	await run.test('never by accident: removing someone and closing the room ask first', async () => {
+		const {alice, bob} = users;
+		await alice.page.click('#member-list .member:has-text("carol")');
+		await alice.page.waitForSelector('#member-dialog[open]');
+		await alice.page.click('#member-kick');
+		assert.match(await alice.page.textContent('#member-kick'), /^Remove carol\? Press again/);
+		assert.equal(await alice.page.evaluate(() => document.getElementById('member-dialog').open), true);
+		await shot(alice, 'kick-confirm-1280');
+		await alice.page.keyboard.press('Escape');
+		await alice.page.click('#leave-button');
+		await alice.page.waitForSelector('#leave-dialog[open]');
+		await alice.page.click('#stop-button');
+		assert.match(await alice.page.textContent('#stop-button'), /Press again to confirm/);
+		assert.equal(await alice.page.evaluate(() => document.getElementById('leave-dialog').open), true);
+		await shot(alice, 'stop-confirm-1280');
+		await alice.page.keyboard.press('Escape');
+		await say(alice, 'still-here-after-asks');
+		await waitLog(bob, 'still-here-after-asks');
+		assert.ok((await memberNames(alice)).includes('carol'), 'carol removed on the first click');
+		/* Opened again, the dialog asks again. */
+		await alice.page.click('#leave-button');
+		assert.equal(await alice.page.textContent('#stop-button'), 'Close the room for everyone');
+		await alice.page.keyboard.press('Escape');
+	});
+
 	await run.test('kick: the moderator removes carol, whose page keeps nothing', async () => {
 		const {alice, bob, carol} = users;
 		await alice.page.click('#member-list .member:has-text("carol")');
 		await alice.page.waitForSelector('#member-dialog[open]');
+		await alice.page.click('#member-kick');
 		await alice.page.click('#member-kick');
 		await waitLog(alice, 'carol was removed by you.');
 		await waitLog(bob, 'carol was removed by alice.');
@@ -896,8 +928,12 @@ async function scenarios() {
 		await say(alice, 'RELOAD-MARK');
 		await waitLog(carol, 'RELOAD-MARK');
 		const lefts = await countLog(alice, 'carol left.');
+		const asked = carol.asked;
 		await carol.page.reload();
 		await inLobby(carol);
+		assert.equal(carol.asked, asked + 1, 'reload did not ask first');
+		assert.match(await carol.page.textContent('#lobby-note'), /a reload or Back always leaves.*Open the invite link again/);
+		await shot(carol, 'lobby-after-reload-1280');
 		await alice.page.waitForFunction((n) => document.getElementById('log').textContent.split('carol left.').length - 1 > n,
 		    lefts, {timeout: 10000});
 		await assertClean(carol, ['RELOAD-MARK', st.secretText, st.roomKey]);
@@ -910,17 +946,21 @@ async function scenarios() {
 		await alice.page.waitForFunction((n) => document.getElementById('log').textContent.split('carol left.').length - 1 > n,
 		    lefts + 1, {timeout: 10000});
 		await inLobby(carol);
+		assert.match(await carol.page.textContent('#lobby-note'), /going Back always leaves.*Open the invite link again/);
 		await assertClean(carol, ['BACK-MARK', st.secretText, st.roomKey]);
 		/* Back to the page before (the link was opened from elsewhere). */
 		await carol.page.goto('about:blank');
 		await joinWithLink(carol, st.link, 'carol');
 		await waitLog(alice, 'carol joined.');
+		const asked2 = carol.asked;
 		await carol.page.goBack();
 		await alice.page.waitForFunction((n) => document.getElementById('log').textContent.split('carol left.').length - 1 > n,
 		    lefts + 2, {timeout: 10000});
+		assert.equal(carol.asked, asked2 + 1, 'Back to another page did not ask first');
 		assert.equal(carol.page.url(), 'about:blank');
 		await carol.page.goForward();
 		await inLobby(carol);
+		assert.match(await carol.page.textContent('#lobby-note'), /(leaving the page|a reload or Back) always leaves/);
 		await assertClean(carol, ['BACK-MARK', st.secretText, st.roomKey]);
 	});
 
