@@ -15,6 +15,5 @@ lint:
 
 .PHONY: lint
 
-# make check runs it (issue 10: the lead may drop this line until the other
-# helpers' column and cycle fixes are merged).
+# make check runs it.
 CHECKS += lint
