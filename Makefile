@@ -12,7 +12,7 @@ CC	?= cc
 PKG_CONFIG ?= pkg-config
 VERSION	 = 1.0.0
 
-PKGS	 = libsodium popt nettle libmicrohttpd libqrencode
+PKGS	 = libsodium popt nettle libmicrohttpd libqrencode gnutls
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 
