@@ -66,20 +66,35 @@ static struct {
 	int					 ready;
 } tls = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
-int
-tls_opts_check(void)
+/* --tls-min into tls_opts.min; popt's copy is ours and is freed. */
+static int
+tls_opts_min(void)
 {
-	if ((tls_opts.cert == NULL) != (tls_opts.key == NULL)) {
-		log_warnx("--tls-cert and --tls-key go together");
-		return -1;
-	}
-	if (tls_min_arg == NULL || strcmp(tls_min_arg, "1.3") == 0)
+	int	rc = 0;
+
+	if (tls_min_arg == NULL)
+		return 0;
+	if (strcmp(tls_min_arg, "1.3") == 0)
 		tls_opts.min = TLS_MIN_13;
 	else if (strcmp(tls_min_arg, "1.2") == 0)
 		tls_opts.min = TLS_MIN_12;
 	else {
 		log_warnx("--tls-min: expected 1.2 or 1.3, got '%s'",
 		    tls_min_arg);
+		rc = -1;
+	}
+	free(tls_min_arg);
+	tls_min_arg = NULL;
+	return rc;
+}
+
+int
+tls_opts_check(void)
+{
+	if (tls_opts_min() == -1)
+		return -1;
+	if ((tls_opts.cert == NULL) != (tls_opts.key == NULL)) {
+		log_warnx("--tls-cert and --tls-key go together");
 		return -1;
 	}
 	return 0;
