@@ -14,6 +14,7 @@
 #include <sodium.h>
 
 #include "common/peers.h"
+#include "common/tls.h"
 #include "cmd.h"
 #include "config.h"
 #include "conn.h"
@@ -65,7 +66,14 @@ conn_new(struct conn_set *set, int fd, uint64_t peer_key, int counted,
 		free(c);
 		return NULL;
 	}
-	transport_tcp_init(&c->t, fd);
+	if (tls_enabled()) {
+		if (transport_tls_init(&c->t, fd) == -1) {
+			loop_del(set->loop, fd);
+			free(c);
+			return NULL;
+		}
+	} else
+		transport_tcp_init(&c->t, fd);
 	ws_init(&c->ws, &c->t, set->cfg, &set->loop->now, conn_deliver, c);
 	conn_link(c);
 	if (reject != 0) {
@@ -315,8 +323,13 @@ conn_handshake_read(struct conn *c)
 		return;
 	}
 	n = transport_read(&c->t, c->hs + c->hslen, cap - c->hslen);
-	if (n == TRANSPORT_AGAIN)
+	if (n == TRANSPORT_AGAIN) {
+		/* A TLS handshake may wait to write, not to read. */
+		conn_set_interest(c, EPOLLIN |
+		    (transport_want_write(&c->t) ? EPOLLOUT : 0));
 		return;
+	}
+	conn_set_interest(c, EPOLLIN);
 	if (n <= 0) {
 		conn_kill(c);
 		return;
@@ -372,6 +385,25 @@ conn_on_event(struct handler *h, uint32_t events)
 		break;
 	case CONN_DEAD:
 		break;
+	}
+}
+
+/*
+ * Before sleep: bytes a TLS session decrypted and kept wake no epoll event,
+ * so a conn that holds some and may read is served here (a throttled one
+ * waits for its tick, as with the kernel's bytes).
+ */
+void
+conn_serve_held(struct conn *c)
+{
+	if (transport_tls_held(&c->t) == 0)
+		return;
+	if (c->state == CONN_HANDSHAKE)
+		conn_handshake_read(c);
+	else if ((c->state == CONN_OPEN || c->state == CONN_CLOSING) &&
+	    !ws_throttled(&c->ws)) {
+		conn_input(c);
+		conn_mark_dirty(c);
 	}
 }
 

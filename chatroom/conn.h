@@ -88,5 +88,7 @@ void		 conn_kill(struct conn *);
 /* Writes what is queued and sets epoll interest from what ws.c wants. */
 void		 conn_flush(struct conn *);
 void		 conn_tick(struct conn *, int64_t now);
+/* Serves what a TLS session holds decrypted (before sleep). */
+void		 conn_serve_held(struct conn *);
 
 #endif

@@ -37,6 +37,7 @@ loop_init(struct loop *l, int tick_ms)
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1 ||
 	    (l->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) == -1 ||
 	    loop_add(l, l->sigfd, EPOLLIN, &loop_signal_mark) == -1) {
@@ -90,8 +91,14 @@ loop_drain_signals(struct loop *l)
 {
 	struct signalfd_siginfo	si;
 
-	while (read(l->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
-		l->stop = 1;
+	while (read(l->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		/* SIGHUP reloads (the TLS pair) and keeps every connection. */
+		if (si.ssi_signo == SIGHUP) {
+			if (l->on_hup != NULL)
+				l->on_hup(l->arg);
+		} else
+			l->stop = 1;
+	}
 }
 
 void

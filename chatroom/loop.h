@@ -19,6 +19,7 @@ struct loop {
 	int	 tick_ms;
 	void	(*before_sleep)(void *);
 	void	(*on_tick)(void *);
+	void	(*on_hup)(void *);	/* SIGHUP, or NULL: ignored */
 	void	*arg;		/* for the two hooks; not owned */
 };
 

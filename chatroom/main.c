@@ -14,6 +14,7 @@
 #include "common/log.h"
 #include "common/net.h"
 #include "common/opts.h"
+#include "common/tls.h"
 #include "server.h"
 
 /* The limits, in --help order; each indexes the table below. */
@@ -144,6 +145,8 @@ main(int argc, char *argv[])
 	struct poptOption	 table[] = {
 		{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, net_popt_table, 0,
 		  "Network:", NULL },
+		{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, tls_popt_table, 0,
+		  "TLS:", NULL },
 		{ "origin", '\0', POPT_ARG_ARGV, &origins, 0,
 		  "Also allow this browser Origin (repeatable; default: the "
 		  "page's own host only)", "ORIGIN" },
@@ -167,6 +170,10 @@ main(int argc, char *argv[])
 	    table, 0);
 	opts_parse(ctx, limits, CHATROOM_NLIMITS, "chatroom");
 	config_from_options(&cfg);
+	if (tls_opts_check() == -1)
+		exit(2);
+	if (tls_enabled() && tls_init() == -1)
+		exit(1);
 
 	n = net_listen(lis, NET_MAX_LISTEN, &net_opts, net_opts.chatport);
 	want = cfg.max_conns + cfg.max_handshakes + CHATROOM_SPARE_FDS;
@@ -178,10 +185,11 @@ main(int argc, char *argv[])
 	if (server_init(&srv, &cfg, lis, n) == -1)
 		fatal("server_init");
 	for (i = 0; i < n; i++)
-		log_banner("%s relay listening on ws://%s/", SANCTUARY_VERSION,
-		    lis[i].name);
+		log_banner("%s relay listening on %s://%s/", SANCTUARY_VERSION,
+		    tls_enabled() ? "wss" : "ws", lis[i].name);
 	server_run(&srv);
 	server_release(&srv);
+	tls_release();
 	poptFreeContext(ctx);
 	return 0;
 }

@@ -16,6 +16,7 @@
 #include "common/peers.h"
 #include "room.h"
 #include "server.h"
+#include "common/tls.h"
 #include "transport.h"
 
 #define SERVER_TICK_MS		250
@@ -63,6 +64,10 @@ server_refuse_now(int fd)
 	char			 buf[1024];
 	int			 len, i;
 
+	if (tls_enabled()) {
+		close(fd);	/* no TLS session for a plain 503 */
+		return;
+	}
 	transport_tcp_init(&t, fd);
 	len = handshake_response(buf, sizeof(buf), &r);
 	if (len > 0 && transport_write_all(&t, buf, (size_t)len) == 0)
@@ -201,13 +206,26 @@ static void
 server_before_sleep(void *arg)
 {
 	struct server	*srv = arg;
+	struct conn	*c;
 
+	if (tls_enabled())
+		for (c = srv->conns.all; c != NULL; c = c->next)
+			conn_serve_held(c);
 	/* Leaving tells others, which may end more conns: go until quiet. */
 	while (srv->conns.dropped != NULL || srv->conns.dirty != NULL) {
 		server_drop_members(srv);
 		server_flush_dirty(srv);
 	}
 	server_free_dead(srv);
+}
+
+/* SIGHUP: new handshakes get the new pair; open conns keep theirs. */
+static void
+server_on_hup(void *arg)
+{
+	(void)arg;
+	if (tls_enabled())
+		(void)tls_reload();
 }
 
 static void
@@ -238,6 +256,7 @@ server_init(struct server *srv, const struct relay_config *cfg,
 		return -1;
 	srv->loop.before_sleep = server_before_sleep;
 	srv->loop.on_tick = server_on_tick;
+	srv->loop.on_hup = server_on_hup;
 	srv->loop.arg = srv;
 	if ((srv->rooms = rooms_new(&cfg->rooms)) == NULL ||
 	    (srv->peers = peers_new()) == NULL ||

@@ -131,3 +131,9 @@ transport_close(struct transport *t)
 	if (t->ops != NULL)
 		t->ops->close(t);
 }
+
+int
+transport_want_write(const struct transport *t)
+{
+	return t->ops->want_write != NULL && t->ops->want_write(t);
+}

@@ -25,7 +25,7 @@
  * A TLS handshake runs inside read() and writev(), which answer
  * TRANSPORT_AGAIN until it is done; the conn's handshake deadline covers it.
  * The epoll interest it then needs (a read that must write first) is the one
- * hook TLS will add: TCP never needs it.
+ * hook TLS adds, want_write(): TCP never needs it.
  */
 #ifndef CHATROOM_TRANSPORT_H
 #define CHATROOM_TRANSPORT_H
@@ -46,6 +46,8 @@ struct transport_ops {
 	int	(*shutdown)(struct transport *);
 	void	(*rest)(struct transport *);
 	void	(*close)(struct transport *);
+	/* TLS: the handshake waits to write (NULL: never). */
+	int	(*want_write)(const struct transport *);
 };
 
 struct transport {
@@ -56,6 +58,10 @@ struct transport {
 
 /* Takes fd (a non-blocking stream socket): transport_close() closes it. */
 void	transport_tcp_init(struct transport *, int fd);
+/* As tcp_init, with a TLS server session (chatroom/tls.c); -1: fd not taken. */
+int	transport_tls_init(struct transport *, int fd);
+/* Bytes a TLS session decrypted that read() has not returned; 0 for TCP. */
+size_t	transport_tls_held(const struct transport *);
 
 ssize_t	transport_read(struct transport *, void *buf, size_t len);
 ssize_t	transport_writev(struct transport *, struct iovec *, int n);
@@ -65,5 +71,7 @@ size_t	transport_pending(const struct transport *);
 int	transport_shutdown(struct transport *);
 void	transport_rest(struct transport *);
 void	transport_close(struct transport *);
+/* Nonzero while a TLS handshake waits on the fd being writable. */
+int	transport_want_write(const struct transport *);
 
 #endif
