@@ -38,6 +38,12 @@ lan_is_loopback(const struct sockaddr *sa)
 	    (const void *)sa)->sin_addr.s_addr) >> 24) == 127;
 }
 
+static const char *
+lan_scheme(const struct lan *best)
+{
+	return best->scheme != NULL ? best->scheme : "http";
+}
+
 /* A phone on the LAN cannot reach loopback; IPv4 is the likelier to work. */
 static void
 lan_remember(struct lan *best, const struct sockaddr *sa, const char *name)
@@ -45,7 +51,8 @@ lan_remember(struct lan *best, const struct sockaddr *sa, const char *name)
 	if (lan_is_loopback(sa) || (best->url[0] != '\0' &&
 	    (best->family == AF_INET || sa->sa_family != AF_INET)))
 		return;
-	snprintf(best->url, sizeof(best->url), "http://%s/", name);
+	snprintf(best->url, sizeof(best->url), "%s://%s/", lan_scheme(best),
+	    name);
 	best->family = sa->sa_family;
 }
 
@@ -64,7 +71,7 @@ lan_banner_any(struct lan *best, int family, unsigned port)
 		    lan_is_linklocal(i->ifa_addr))
 			continue;
 		net_addr_format(name, sizeof(name), i->ifa_addr, port);
-		log_banner("http://%s/", name);
+		log_banner("%s://%s/", lan_scheme(best), name);
 		lan_remember(best, i->ifa_addr, name);
 		shown++;
 	}
@@ -91,7 +98,7 @@ lan_banner(struct lan *best, int fd)
 		return 0;
 	/* Its own address; for a wildcard one, only if none could be listed. */
 	net_addr_format(name, sizeof(name), (struct sockaddr *)&ss, port);
-	log_banner("http://%s/", name);
+	log_banner("%s://%s/", lan_scheme(best), name);
 	if (!any)
 		lan_remember(best, (struct sockaddr *)&ss, name);
 	return 0;

@@ -10,10 +10,11 @@
 struct lan {
 	char	url[INET6_ADDRSTRLEN + 32];	/* "" until one is seen */
 	int	family;				/* of url */
+	const char *scheme;			/* "https"; NULL: "http" */
 };
 
 /*
- * Prints (log_banner) "http://ADDR:PORT/" for the listening socket fd: its
+ * Prints (log_banner) "http://ADDR:PORT/" (or best->scheme) for the listening socket fd: its
  * own address, or for a wildcard socket each address this host has in that
  * family but link-local ones. Keeps in best the first address that is not
  * loopback, an IPv4 one before any IPv6 one: call it for each listener with

@@ -15,9 +15,10 @@ enum headers_cache {
 /*
  * Builds the Content-Security-Policy. connect-src allows the relay at
  * relay_origin ("wss://example.org"), or with NULL any host on chatport
- * (CSP cannot name IPv6 literals, and the page may be reached by any name).
+ * (CSP cannot name IPv6 literals, and the page may be reached by any name):
+ * ws: and wss:, or with tls wss: only, and then Strict-Transport-Security.
  */
-void	headers_init(long chatport, const char *relay_origin);
+void	headers_init(long chatport, const char *relay_origin, int tls);
 /* Adds the security set and Cache-Control to r. 0, or -1 if out of memory. */
 int	headers_add(struct MHD_Response *r, enum headers_cache);
 

@@ -3,8 +3,9 @@
  * fresh room keys and the relay's whereabouts. It keeps no state about its
  * clients and prints nothing after the startup banner.
  *
- * Startup: options -> sockets -> harden_process() -> daemons -> banner; then
- * the main thread waits for SIGINT or SIGTERM and stops the daemons.
+ * Startup: options -> sockets -> harden_process() -> TLS pair -> daemons ->
+ * banner; then the main thread waits for a signal: SIGHUP reads the TLS pair
+ * again (certbot renews it), SIGINT or SIGTERM stops the daemons.
  */
 #include <fcntl.h>
 #include <signal.h>
@@ -21,6 +22,7 @@
 #include "common/log.h"
 #include "common/net.h"
 #include "common/opts.h"
+#include "common/tls.h"
 #include "headers.h"
 #include "qr.h"
 #include "relay.h"
@@ -81,6 +83,8 @@ static struct poptOption options_table[] = {
 	  "(development)", "DIR" },
 	{ "qr", '\0', POPT_ARG_NONE, &qr_flag, 0,
 	  "Also print a QR code of this host's LAN address for phones", NULL },
+	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, tls_popt_table, 0,
+	  "TLS (https; SIGHUP reads the pair again):", NULL },
 	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, limit_rows, 0, "Limits:", NULL },
 	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, version_popt_table, 0, NULL,
 	  NULL },
@@ -122,6 +126,13 @@ options_check(struct options *o)
 			    why);
 		o->has_relay = 1;
 	}
+	if (tls_opts_check() == -1)
+		exit(2);
+	/* A page served over https may not open ws: (mixed content). */
+	if (tls_enabled() && o->has_relay && strncmp(o->relay.origin, "wss:",
+	    4) != 0)
+		log_usage_error(usage, "--relay %s: a page served over https "
+		    "needs a wss:// relay", relay_arg);
 }
 
 static void
@@ -154,8 +165,9 @@ server_limits_get(struct server_limits *lim)
 }
 
 /*
- * SIGINT and SIGTERM are blocked before the daemons start, so their threads
- * inherit the mask and only the main thread's sigwait() takes them.
+ * SIGINT, SIGTERM and SIGHUP are blocked before the daemons start, so their
+ * threads inherit the mask and only the main thread's sigwait() takes them.
+ * SIGHUP without TLS does nothing (systemctl reload must not stop us).
  */
 static void
 signals_block(sigset_t *set)
@@ -163,8 +175,25 @@ signals_block(sigset_t *set)
 	sigemptyset(set);
 	sigaddset(set, SIGINT);
 	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
 	if (pthread_sigmask(SIG_BLOCK, set, NULL) != 0)
 		fatalx("pthread_sigmask failed");
+}
+
+/* Returns on SIGINT or SIGTERM; a failed reload has printed its line. */
+static void
+signals_wait(const sigset_t *set)
+{
+	int	sig;
+
+	for (;;) {
+		if (sigwait(set, &sig) != 0)
+			continue;
+		if (sig != SIGHUP)
+			return;
+		if (tls_enabled())
+			(void)tls_reload();
+	}
 }
 
 /* An MHD internal inconsistency: die without a word (no core: harden). */
@@ -184,15 +213,18 @@ main(int argc, char *argv[])
 	struct routes_conf	 rc;
 	struct options		 o;
 	struct lan		 lan;
-	sigset_t		 stopsigs;
-	int			 i, n, sig;
+	sigset_t		 sigs;
+	int			 i, n;
 
 	log_init("servchat");
 	options_parse(&o, argc, argv);
 	n = net_listen(ls, NET_MAX_LISTEN, &net_opts, o.servport);
 	harden_process();
 
-	headers_init(net_opts.chatport, o.has_relay ? o.relay.origin : NULL);
+	if (tls_enabled() && tls_init() == -1)
+		exit(1);
+	headers_init(net_opts.chatport, o.has_relay ? o.relay.origin : NULL,
+	    tls_enabled());
 	rc.chatport = net_opts.chatport;
 	rc.relay_url = o.has_relay ? o.relay.url : NULL;
 	rc.max_message = limit_get(limits, SERVCHAT_MAX_MESSAGE);
@@ -200,25 +232,27 @@ main(int argc, char *argv[])
 	if (routes_init(&rc) == -1)
 		fatalx("out of memory");
 	server_limits_get(&lim);
-	signals_block(&stopsigs);
+	signals_block(&sigs);
 	MHD_set_panic_func(panic_quiet, NULL);
 	for (i = 0; i < n; i++)
 		if (server_start(&srv[i], ls[i].fd, &lim) == -1)
-			fatalx("cannot serve HTTP on %s", ls[i].name);
+			fatalx("cannot serve %s on %s", tls_enabled() ?
+			    "HTTPS" : "HTTP", ls[i].name);
 
 	/* log.c prefixes each line with the name: "servchat 1.0.0: URL". */
 	log_init("servchat " SANCTUARY_VERSION);
 	memset(&lan, 0, sizeof(lan));
+	lan.scheme = tls_enabled() ? "https" : NULL;
 	for (i = 0; i < n; i++)
 		if (lan_banner(&lan, ls[i].fd) == -1)
 			fatal("getsockname");
 	if (qr_flag && lan.url[0] != '\0' && qr_print(lan.url) == -1)
 		log_warnx("--qr: cannot encode %s", lan.url);
 
-	while (sigwait(&stopsigs, &sig) != 0)
-		;
+	signals_wait(&sigs);
 	for (i = 0; i < n; i++)
 		server_stop(&srv[i]);
+	tls_release();
 	routes_free();
 	if (o.dirfd != -1)
 		close(o.dirfd);

@@ -15,6 +15,11 @@
  * MHD then reads its end and closes it (it has no call to close one), and
  * since that happens in the same thread, the descriptor cannot have been
  * reused by then.
+ *
+ * With TLS the deadline starts before the handshake (MHD notifies a start
+ * at accept), so a client stalling mid-handshake is shut down the same way.
+ * The certificate is asked of tls_retrieve() at each handshake, never set
+ * once, so that a SIGHUP swaps it for new connections.
  */
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -29,6 +34,7 @@
 
 #include "common/net.h"
 #include "common/peers.h"
+#include "common/tls.h"
 #include "routes.h"
 #include "server.h"
 
@@ -207,16 +213,38 @@ server_unescape_none(void *cls, struct MHD_Connection *c, char *s)
 	return strlen(s);
 }
 
+/*
+ * The TLS options, or none: an array so that one MHD_start_daemon() call
+ * serves both cases. POSIX lets a function pointer travel as a void *.
+ */
+static unsigned int
+server_tls_options(struct MHD_OptionItem *o)
+{
+	memset(o, 0, 3 * sizeof(*o));
+	o[0].option = o[1].option = o[2].option = MHD_OPTION_END;
+	if (!tls_enabled())
+		return 0;
+	o[0].option = MHD_OPTION_HTTPS_CERT_CALLBACK;
+	o[0].ptr_value = (void *)tls_retrieve;
+	o[1].option = MHD_OPTION_HTTPS_PRIORITIES;
+	o[1].ptr_value = (void *)(uintptr_t)tls_priority_string();
+	return MHD_USE_TLS;
+}
+
 int
 server_start(struct server *s, int fd, const struct server_limits *lim)
 {
+	struct MHD_OptionItem	tlso[3];
+	unsigned int		flags;
+
 	memset(s, 0, sizeof(*s));
 	s->per_ip = lim->per_ip;
 	s->request_ms = (int64_t)lim->request_timeout * 1000;
 	atomic_init(&s->stopping, 0);
 	if ((s->peers = peers_new()) == NULL)
 		return -1;
-	s->daemon = MHD_start_daemon(MHD_USE_EPOLL, 0,
+	flags = MHD_USE_EPOLL | server_tls_options(tlso);
+	s->daemon = MHD_start_daemon(flags, 0,
 	    server_accept, s, server_handle, NULL,
 	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
 	    MHD_OPTION_CONNECTION_TIMEOUT, lim->timeout,
@@ -228,6 +256,7 @@ server_start(struct server *s, int fd, const struct server_limits *lim)
 	    MHD_OPTION_NOTIFY_CONNECTION, server_notify, s,
 	    MHD_OPTION_NOTIFY_COMPLETED, server_completed, s,
 	    MHD_OPTION_URI_LOG_CALLBACK, routes_uri_seen, NULL,
+	    MHD_OPTION_ARRAY, tlso,
 	    MHD_OPTION_END);
 	if (s->daemon == NULL ||
 	    pthread_create(&s->thread, NULL, server_run, s) != 0)

@@ -91,7 +91,7 @@ start(void)
 
 	if (sodium_init() < 0)
 		abort();
-	headers_init(9696, NULL);
+	headers_init(9696, NULL, 0);
 	if (routes_init(&conf) == -1)
 		abort();
 	daemon_ = MHD_start_daemon(MHD_USE_NO_LISTEN_SOCKET | MHD_USE_EPOLL,
