@@ -3,6 +3,7 @@
 # with test/http/fixture/ embedded instead, so exact bytes can be asserted
 # whatever state static/ is in. The fixture's node_modules/ is assembled here
 # (from fixture-vendor/) so no node_modules directory is ever committed.
+# test_tls.py: the same over https, with a CA made by certtool at test time.
 
 HTTP_FIXTURE	 := $(B)/gen/test/http/static
 HTTP_FIXTURE_SRC := $(shell find test/http/fixture test/http/fixture-vendor \
@@ -36,7 +37,7 @@ http: $(B)/servchat $(HTTP_FIXTURE_BIN) $(HTTP_FIXTURE).stamp
 	@SERVCHAT=$(B)/servchat SERVCHAT_FIXTURE=$(HTTP_FIXTURE_BIN) \
 	    HTTP_FIXTURE_DIR=$(HTTP_FIXTURE) STATIC_DIR=static \
 	    HTTP_VENDOR_DIR=test/http/fixture-vendor \
-	    sh mk/suite.sh http test/http/test_http.py
+	    sh mk/suite.sh http test/http/test_http.py test/http/test_tls.py
 
 CHECKS += http
 .PHONY: http

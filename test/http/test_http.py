@@ -59,13 +59,13 @@ KEY_RE = re.compile(r"^[A-Za-z0-9_-]{21}[AQgw]$")   # 16 bytes, canonical
 class Daemon:
     """A servchat process; the constructor returns once its banner is out."""
 
-    def __init__(self, binary, *args, banners=1):
+    def __init__(self, binary, *args, banners=1, env=None):
         self.argv = [binary, "-s", "0", *args]
         self.chatport = (int(args[args.index("-c") + 1]) if "-c" in args
                          else 9696)
         self.p = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL,
                                   stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE)
+                                  stderr=subprocess.PIPE, env=env)
         self.banner = []
         self.rest = b""
         deadline = time.monotonic() + TIMEOUT
@@ -85,7 +85,7 @@ class Daemon:
             while b"\n" in self.rest and len(self.banner) < banners:
                 line, self.rest = self.rest.split(b"\n", 1)
                 self.banner.append(line.decode())
-        m = re.match(r"^servchat \d+\.\d+\.\d+: http://(.+):(\d+)/$",
+        m = re.match(r"^servchat \d+\.\d+\.\d+: https?://(.+):(\d+)/$",
                      self.banner[0])
         assert m, "banner %r" % self.banner[0]
         self.host = m.group(1).strip("[]")
