@@ -13,11 +13,16 @@ INSTALL	   ?= install
 DAEMONS	    = chatroom servchat
 MAN7	    = man/sanctuary.7
 MAN8	    = man/chatroom.8 man/servchat.8
+# Helpers run by other programs (certbot), not by hand: not in BINDIR.
+LIBEXECDIR ?= $(PREFIX)/lib/sanctuary
+HOOKS	    = contrib/certbot-deploy-hook
 
 install: $(DAEMONS:%=$(B)/%)
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man7 \
-	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(ENVDIR)
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(ENVDIR) \
+	    $(DESTDIR)$(LIBEXECDIR)
 	$(INSTALL) -m 755 $(DAEMONS:%=$(B)/%) $(DESTDIR)$(BINDIR)/
+	$(INSTALL) -m 755 $(HOOKS) $(DESTDIR)$(LIBEXECDIR)/
 	$(INSTALL) -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7/
 	$(INSTALL) -m 644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/
 	@set -e; for d in $(DAEMONS); do \
@@ -35,7 +40,9 @@ uninstall:
 	rm -f $(DAEMONS:%=$(DESTDIR)$(BINDIR)/%) \
 	    $(MAN7:man/%=$(DESTDIR)$(MANDIR)/man7/%) \
 	    $(MAN8:man/%=$(DESTDIR)$(MANDIR)/man8/%) \
-	    $(DAEMONS:%=$(DESTDIR)$(UNITDIR)/%.service)
+	    $(DAEMONS:%=$(DESTDIR)$(UNITDIR)/%.service) \
+	    $(HOOKS:contrib/%=$(DESTDIR)$(LIBEXECDIR)/%)
+	@rmdir $(DESTDIR)$(LIBEXECDIR) 2>/dev/null || true
 	@for d in $(DAEMONS); do \
 	    e=$(DESTDIR)$(ENVDIR)/$$d.env; \
 	    if cmp -s $$d/$$d.env $$e; then rm -f $$e; echo "removed $$e"; \

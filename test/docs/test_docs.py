@@ -680,7 +680,8 @@ def expected_tree(prefix, unitdir):
 	    p + "/share/man/man7/sanctuary.7", p + "/share/man/man8/chatroom.8",
 	    p + "/share/man/man8/servchat.8", u + "/chatroom.service",
 	    u + "/servchat.service", "etc/sanctuary/chatroom.env",
-	    "etc/sanctuary/servchat.env"])
+	    "etc/sanctuary/servchat.env",
+	    p + "/lib/sanctuary/certbot-deploy-hook"])
 
 
 def unit_settings(path):
@@ -752,7 +753,8 @@ def check_install():
 		check(tree == want, "installed tree %s" % tree)
 		for f in want:
 			mode = os.stat(os.path.join(root, f)).st_mode & 0o777
-			check(mode == (0o755 if "/bin/" in f else 0o644),
+			check(mode == (0o755 if "/bin/" in f or
+			    f.endswith("-hook") else 0o644),
 			    "%s has mode %o" % (f, mode))
 		v = version()
 		for d in DAEMONS:
@@ -918,14 +920,15 @@ def readme_commands():
 	that starts like a command."""
 	text = read("README.md")
 	cmds = []
-	for block in re.findall(r"^```sh\n(.*?)^```", text, re.M | re.S):
+	# Blocks indented inside a list item count too.
+	for block in re.findall(r"^ *```sh\n(.*?)^ *```", text, re.M | re.S):
 		for line in block.replace("\\\n", " ").splitlines():
 			line = re.sub(r"\s+#.*$", "", line).strip().removeprefix("$ ")
 			if line and not line.startswith("#") and line not in cmds:
 				cmds.append(line)
 	starts = ("make", "sudo ", "build/chatroom", "build/servchat", "man ", "systemctl ",
 	    "systemd-analyze ", "chatroom ", "servchat ", "python3 ")
-	prose = re.sub(r"^```.*?^```", "", text, flags=re.M | re.S)
+	prose = re.sub(r"^ *```.*?^ *```", "", text, flags=re.M | re.S)
 	for span in re.findall(r"`([^`\n]+)`", prose):
 		if span.startswith(starts) and span not in cmds:
 			cmds.append(span)
@@ -1081,6 +1084,12 @@ COMMANDS = [
 	    "suite 'deb': dpkg --root -i / --purge in a throw-away root"),
 	(r"systemctl restart chatroom", None, "suite 'deb': the upgrade "
 	    "leaves chatroom running (maintainer scripts)"),
+	(r"sudo apt install certbot ssl-cert", None, "by hand (packages)"),
+	(r"sudo certbot (certonly|renew) .*", None, "by hand: Let's Encrypt "
+	    "needs a public name; suite 'http' (test_tls.py) runs the deploy "
+	    "hook and the reload it asks for"),
+	(r"sudo systemctl edit (chatroom|servchat)", None, "by hand (an "
+	    "editor); the drop-in's options are those of suite 'http'"),
 	(r"(build/)?(chatroom|servchat)( .*)?", run_daemon_line,
 	    "run on loopback ports, probed, stopped by SIGINT"),
 ]

@@ -306,6 +306,62 @@ def stalled_handshake_meets_request_timeout():
         t.d.stop_quietly()
 
 
+HOOK = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))), "contrib", "certbot-deploy-hook")
+
+
+def run_hook(lineage, tlsdir, group):
+    env = dict(os.environ, RENEWED_LINEAGE=lineage, SANCTUARY_TLS_DIR=tlsdir,
+               SANCTUARY_TLS_GROUP=group, SANCTUARY_UNITS="")
+    p = subprocess.run(["sh", HOOK], env=env, capture_output=True,
+                       timeout=TIMEOUT)
+    assert p.returncode == 0 and p.stdout == b"" and p.stderr == b"", p
+
+
+@test
+def certbot_hook_copies_pair_daemon_reloads_it():
+    # As certbot would: live/NAME holds links into archive/ (root only).
+    if os.geteuid() != 0:
+        print("# skipped: the hook chowns, it needs root")
+        return
+    import grp
+    group = grp.getgrgid(os.getgid()).gr_name
+    live = os.path.join(PKI, "live", NAME)
+    tlsdir = os.path.join(PKI, "tls")
+    os.makedirs(live)
+    for n, f in [("a.pem", "fullchain.pem"), ("a.key", "privkey.pem")]:
+        os.symlink(pki(n), os.path.join(live, f))
+    run_hook(live, tlsdir, group)
+    st = os.stat(tlsdir)
+    assert st.st_mode & 0o777 == 0o750 and st.st_uid == 0, oct(st.st_mode)
+    assert sorted(os.listdir(tlsdir)) == ["fullchain.pem", "privkey.pem"]
+    for f, src in [("fullchain.pem", "a.pem"), ("privkey.pem", "a.key")]:
+        st = os.lstat(os.path.join(tlsdir, f))
+        assert st.st_mode == 0o100640, (f, oct(st.st_mode))
+        assert grp.getgrgid(st.st_gid).gr_name == group
+        assert open(os.path.join(tlsdir, f)).read() == open(pki(src)).read()
+    d = Daemon(FIXTURE_BIN, "-4", "--bind", "127.0.0.1", "--tls-cert",
+               os.path.join(tlsdir, "fullchain.pem"), "--tls-key",
+               os.path.join(tlsdir, "privkey.pem"))
+    try:
+        assert tls_get(d)[3] == der(pki("a.pem"))
+        # A renewal: new files in live/, the hook, the reload it would ask.
+        for n, f in [("b.pem", "fullchain.pem"), ("b.key", "privkey.pem")]:
+            os.unlink(os.path.join(live, f))
+            os.symlink(pki(n), os.path.join(live, f))
+        run_hook(live, tlsdir, group)
+        d.p.send_signal(signal.SIGHUP)
+        wait_until(lambda: tls_get(d)[3] == der(pki("b.pem")),
+                   "the renewed certificate")
+        assert sorted(os.listdir(tlsdir)) == ["fullchain.pem", "privkey.pem"]
+    finally:
+        d.stop_quietly()
+    # No lineage, or one without the files: an error, nothing copied.
+    p = subprocess.run(["sh", HOOK], env=dict(os.environ, RENEWED_LINEAGE=""),
+                       capture_output=True, timeout=TIMEOUT)
+    assert p.returncode == 2, p
+
+
 @test
 def cli_tls_errors():
     for args, msg in [(["--tls-cert", "/x.pem"], "tls"),
