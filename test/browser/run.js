@@ -21,6 +21,7 @@ import {fileURLToPath} from 'node:url';
 import {chromium} from 'playwright-core';
 import {Runner, freePort, startDaemon, stopDaemon, CutProxy, RawClient, startCspStripper} from './lib.js';
 import {MESSAGE_PAYLOADS, ALIAS_PAYLOADS} from './payloads.js';
+import {tlsScenarios} from './tls.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '../..');
@@ -1134,6 +1135,7 @@ async function main() {
 	try {
 		await setup();
 		await scenarios();
+		await tlsScenarios(run, {BUILD, SHOTS, UA});
 	} catch (e) {
 		run.failed++;
 		console.log('FAIL setup: ' + (e && e.stack ? e.stack : e));
