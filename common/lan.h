@@ -14,11 +14,12 @@ struct lan {
 };
 
 /*
- * Prints (log_banner) "http://ADDR:PORT/" (or best->scheme) for the listening socket fd: its
- * own address, or for a wildcard socket each address this host has in that
- * family but link-local ones. Keeps in best the first address that is not
- * loopback, an IPv4 one before any IPv6 one: call it for each listener with
- * the same best, zeroed first. 0, or -1 with errno if getsockname() failed.
+ * Prints (log_banner) "http://ADDR:PORT/" (scheme instead of http if set)
+ * for the listening socket fd: its own address, or for a wildcard socket
+ * each address this host has in that family but link-local ones. Keeps in
+ * best the first address that is not loopback, an IPv4 one before any IPv6
+ * one: call it for each listener with the same best, zeroed first. 0, or -1
+ * with errno if getsockname() failed.
  */
 int	lan_banner(struct lan *best, int fd);
 
