@@ -3,7 +3,8 @@
  * throw-away CA made here with certtool, and a Chromium of its own that
  * trusts that CA's key only (--ignore-certificate-errors-spki-list), loading
  * https://sanctuary.test:PORT/ (mapped to 127.0.0.1). There the page is a
- * secure context and has Web Crypto.
+ * secure context, has Web Crypto, and chats over wss by itself through a
+ * chatroom with the same pair.
  */
 
 import assert from 'node:assert/strict';
@@ -64,6 +65,11 @@ async function person(browser, ua, name) {
 	return u;
 }
 
+async function waitLog(u, text) {
+	await u.page.waitForFunction((t) => document.getElementById('log').textContent.includes(t),
+	    text, {timeout: 15000, polling: 50});
+}
+
 /*
  * Runs the TLS cases with RUN (the suite's Runner); BUILD holds the daemons,
  * SHOTS the screenshots, UA the User-Agent prefix of the suite.
@@ -71,18 +77,23 @@ async function person(browser, ua, name) {
 export async function tlsScenarios(run, {BUILD, SHOTS, UA}) {
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sanctuary-tls-'));
 	const st = {};
-	let browser, servchat;
+	let browser, servchat, chatroom;
 	const servBin = path.join(BUILD, 'servchat');
+	const relayBin = path.join(BUILD, 'chatroom');
 	const prevAlive = run.alive;
 	try {
 		const pki = makePki(dir);
 		const servPort = await freePort();
 		const relayPort = await freePort();
 		const tlsArgs = ['--tls-cert', pki.cert, '--tls-key', pki.key];
+		chatroom = await startDaemon(relayBin, ['-c', String(relayPort), '-4',
+		    '--bind', '127.0.0.1', '--max-per-ip', '1000'].concat(tlsArgs));
 		servchat = await startDaemon(servBin, ['-s', String(servPort), '-c',
 		    String(relayPort), '-4', '--bind', '127.0.0.1', '--max-per-ip',
 		    '1000'].concat(tlsArgs));
 		run.alive = () => {
+			if (chatroom.exited)
+				return 'TLS chatroom died: ' + chatroom.stderrText();
 			if (servchat.exited)
 				return 'TLS servchat died: ' + servchat.stderrText();
 			return prevAlive();
@@ -129,10 +140,42 @@ export async function tlsScenarios(run, {BUILD, SHOTS, UA}) {
 			await alice.page.screenshot({path: path.join(SHOTS, 'lobby-https-390.png')});
 			await alice.page.setViewportSize({width: 1280, height: 800});
 		});
+
+		await run.test('https: two pages chat over wss through a TLS relay', async () => {
+			const {alice} = st;
+			const bob = await person(browser, UA, 'bob');
+			await alice.page.fill('#create-alias', 'alice');
+			await alice.page.click('#create-button');
+			await alice.page.waitForSelector('#invite-dialog[open]');
+			const link = await alice.page.inputValue('#invite-link');
+			assert.ok(link.startsWith(url + '#'), link);
+			await alice.page.click('#invite-dialog .dialog-close');
+			await bob.page.goto(link);
+			await bob.page.waitForSelector('#join-form:not([hidden])');
+			await bob.page.fill('#join-alias', 'bob');
+			await bob.page.click('#join-button');
+			await bob.page.waitForSelector('#room:not([hidden])', {timeout: 15000});
+			await waitLog(alice, 'bob');
+			await alice.page.fill('#message', 'hello over wss');
+			await alice.page.press('#message', 'Enter');
+			await waitLog(bob, 'hello over wss');
+			await bob.page.fill('#message', 'and back');
+			await bob.page.press('#message', 'Enter');
+			await waitLog(alice, 'and back');
+			const wss = 'wss://' + NAME + ':' + relayPort + '/';
+			for (const u of [alice, bob]) {
+				assert.ok(u.sockets.length > 0 && u.sockets.every((s) => s === wss),
+				    u.name + ' sockets: ' + u.sockets.join(' '));
+				assert.deepEqual(u.errors, [], u.name + ': page errors');
+				assert.deepEqual(u.csp, [], u.name + ': CSP violations');
+			}
+			await alice.page.screenshot({path: path.join(SHOTS, 'room-https-1280.png')});
+		});
 	} finally {
 		if (browser)
 			await browser.close().catch(() => {});
 		await stopDaemon(servchat).catch(() => {});
+		await stopDaemon(chatroom).catch(() => {});
 		run.alive = prevAlive;
 		fs.rmSync(dir, {recursive: true, force: true});
 	}
