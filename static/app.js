@@ -14,6 +14,7 @@
  * handlers wired here.
  */
 
+import {alertInit} from './alert.js';
 import {wipe} from './crypto.js';
 import {takeInviteFromLocation} from './invite.js';
 import {composerInit} from './composer.js';
@@ -22,6 +23,7 @@ import {leaveRoom, exitRoom} from './leave.js';
 import {lobbyInit, lobbyNote, showLobby} from './lobby.js';
 import {logInit, notice} from './log.js';
 import {roomInit} from './room.js';
+import {settingsInit} from './settings.js';
 import {state} from './state.js';
 import {ui} from './ui.js';
 
@@ -108,6 +110,8 @@ function init() {
 	dialogsInit();
 	roomInit();
 	logInit();
+	alertInit();
+	settingsInit();
 	window.addEventListener('pagehide', onPageHide);
 	window.addEventListener('pageshow', onPageShow);
 	window.addEventListener('online', () => state.session && state.session.retryNow());

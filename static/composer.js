@@ -1,6 +1,7 @@
 /*
- * The composer: typing and sending messages and whispers, the /commands,
- * pasted and attached images.
+ * The composer: typing and sending messages and whispers, the /commands
+ * (listed by suggest.js as "/" is typed, as are aliases after "@"), pasted
+ * and attached images.
  */
 
 import {utf8Length, sameAlias, errorText} from './proto.js';
@@ -8,17 +9,14 @@ import {imageMessage} from './image.js';
 import {exitRoom} from './leave.js';
 import {notice, addMessage} from './log.js';
 import {state} from './state.js';
+import {COMMANDS, suggestUpdate, suggestKey, suggestClose} from './suggest.js';
 import {ui} from './ui.js';
 
-const HELP = [
-	'Commands:',
-	'/purr ALIAS MESSAGE: whisper to one person',
-	'/kick ALIAS: remove someone (moderators)',
-	'/stop: close the room for everyone (moderators)',
-	'/exit [farewell]: leave, with an optional goodbye',
-	'/help: this list',
-	'Messages may use simple HTML such as <b>bold</b>, <i>italics</i>, <code>code</code>, lists and links; anything else shows as typed. Start a message with // to send a leading /.'
-];
+const HELP = ['Commands:'].concat(COMMANDS.map(([c, args, help]) =>
+    c + (args ? ' ' + args : '') + ': ' + help), [
+	'Type @ and the first letters of an alias to mention someone.',
+	'Messages may use simple HTML such as <b>bold</b>, <i>italics</i>, <code>code</code>, <pre>code blocks</pre>, lists and links; anything else shows as typed. Start a message with // to send a leading /.'
+]);
 
 /* Whisper to ALIAS from now on, or (null) write to everyone again. */
 export function setWhisper(alias) {
@@ -153,6 +151,7 @@ function onSubmit(ev) {
 		if (done && state.session !== null) {
 			ui.message.value = '';
 			growComposer();
+			suggestClose();
 		}
 		return;
 	}
@@ -160,11 +159,14 @@ function onSubmit(ev) {
 	if (done) {
 		ui.message.value = '';
 		growComposer();
+		suggestClose();
 	}
 	ui.message.focus();
 }
 
 function onKey(ev) {
+	if (suggestKey(ev))
+		return;
 	if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) {
 		ev.preventDefault();
 		ui.composer.requestSubmit();
@@ -199,7 +201,12 @@ async function sendImage(file) {
 export function composerInit() {
 	ui.composer.addEventListener('submit', onSubmit);
 	ui.message.addEventListener('keydown', onKey);
-	ui.message.addEventListener('input', growComposer);
+	ui.message.addEventListener('input', () => {
+		growComposer();
+		suggestUpdate();
+	});
+	ui.message.addEventListener('click', suggestUpdate);
+	ui.message.addEventListener('blur', suggestClose);
 	ui.message.addEventListener('paste', (ev) => {
 		const f = Array.from(ev.clipboardData ? ev.clipboardData.files : [])
 		    .find((x) => /^image\//.test(x.type));

@@ -8,7 +8,9 @@ import {wipe} from './crypto.js';
 import {scrubAddressBar} from './invite.js';
 import {closeDialogs} from './dialogs.js';
 import {showLobby, lobbyNote, selectTab} from './lobby.js';
+import {logClear} from './log.js';
 import {closeMembers} from './room.js';
+import {suggestClose} from './suggest.js';
 import {setWhisper} from './composer.js';
 import {state} from './state.js';
 import {ui, TITLE} from './ui.js';
@@ -28,7 +30,8 @@ const ENDINGS = {
 /* Empties every trace of the room from the page and drops the keys. */
 function coverTracks() {
 	closeDialogs();
-	ui.log.replaceChildren();
+	logClear();
+	suggestClose();
 	ui.memberList.replaceChildren();
 	ui.message.value = '';
 	ui.message.rows = 1;

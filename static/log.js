@@ -1,16 +1,25 @@
 /*
  * The conversation log: notices and chat messages, grouped by sender and
- * time, at most MAX_LOG entries, and the unread count in the title while
- * the tab is hidden. HTML comes only through renderMessage(); aliases are
- * text.
+ * time, at most MAX_LOG entries; the unread count in the title while the
+ * tab is hidden, an unread divider and a "new messages" pill while the
+ * person reads further up; long messages folded, code blocks with a Copy
+ * button, mentions of us highlighted. HTML comes only through
+ * renderMessage(); aliases are text; everything added here around a
+ * message is made with el().
  */
 
+import {alertMessage} from './alert.js';
 import {renderMessage, isEmptyRender} from './render.js';
 import {state} from './state.js';
 import {ui, el, TITLE} from './ui.js';
 
 const GROUP_MS = 5 * 60 * 1000;
 const MAX_LOG = 2000;		/* entries kept on screen; older ones go */
+const FOLD_LINES = 25;		/* a longer message shows this many, then "Show more" */
+
+let pinned = true;		/* the log is scrolled to its end */
+let unseen = 0;			/* messages added below what the person reads */
+let serial = 0;
 
 export function colorClass(alias) {
 	let h = 2166136261;
@@ -27,13 +36,63 @@ function atBottom() {
 	return ui.log.scrollHeight - ui.log.scrollTop - ui.log.clientHeight < 80;
 }
 
-function append(node, force) {
+function toBottom() {
+	ui.log.scrollTop = ui.log.scrollHeight;
+	pinned = true;
+}
+
+/* Adds NODE; DECORATE(node) runs once it is laid out, before scrolling. */
+function append(node, force, decorate) {
 	const stick = force || atBottom();
 	ui.log.append(node);
 	while (ui.log.childElementCount > MAX_LOG)
 		ui.log.firstElementChild.remove();
+	if (decorate)
+		decorate(node);
 	if (stick)
+		toBottom();
+	return stick;
+}
+
+function setPill() {
+	ui.newPill.hidden = unseen === 0;
+	ui.newPill.textContent = unseen === 1 ? '1 new message ↓' :
+	    unseen + ' new messages ↓';
+}
+
+/* The first of a run of unread messages gets the divider above it. */
+function markUnseen(m) {
+	if (unseen === 0 && state.unread <= 1) {
+		const old = ui.log.querySelector('.unread-divider');
+		if (old)
+			old.remove();
+		const d = el('div', 'unread-divider');
+		d.setAttribute('role', 'separator');
+		d.append(el('span', '', 'New'));
+		m.before(d);
+	}
+}
+
+function onScroll() {
+	pinned = atBottom();
+	if (pinned && unseen) {
+		unseen = 0;
+		setPill();
+	}
+}
+
+/* Shrinking the log (the composer grew, the keyboard opened) keeps its end in view. */
+function onResize() {
+	if (pinned)
 		ui.log.scrollTop = ui.log.scrollHeight;
+}
+
+/* Resets the log for a new room. */
+export function logClear() {
+	ui.log.replaceChildren();
+	unseen = 0;
+	pinned = true;
+	setPill();
 }
 
 export function notice(text, kind) {
@@ -47,6 +106,106 @@ function aliasSpan(name, text) {
 	const a = el('span', 'who ' + colorClass(name), text);
 	a.dir = 'auto';
 	return a;
+}
+
+function escapeRe(s) {
+	return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/* "@alias" as a word of its own, in any case. */
+function mentionRe(alias, flags) {
+	return new RegExp('(^|[\\s(\\[{"\'“«])@' + escapeRe(alias) +
+	    '(?=$|[\\s.,:;!?)\\]}"\'”»…])', 'iu' + (flags || ''));
+}
+
+export function mentions(text, alias) {
+	return !!alias && mentionRe(alias).test(text);
+}
+
+/* Wraps each "@alias" of ours in ROOT's text (not in code) in a highlight. */
+function highlightMentions(root, alias) {
+	const re = mentionRe(alias, 'g');
+	const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+	const hits = [];
+	for (let n = walker.nextNode(); n; n = walker.nextNode())
+		if (!n.parentNode.closest('code, pre, a'))
+			hits.push(n);
+	for (const n of hits) {
+		const text = n.data;
+		const out = [];
+		let last = 0;
+		for (const m of text.matchAll(re)) {
+			const at = m.index + m[1].length;
+			const end = m.index + m[0].length;
+			out.push(text.slice(last, at));
+			out.push(el('mark', 'mention', text.slice(at, end)));
+			last = end;
+		}
+		if (out.length) {
+			out.push(text.slice(last));
+			n.replaceWith(...out);
+		}
+	}
+}
+
+/*
+ * Copies TEXT. navigator.clipboard needs a secure context; elsewhere the
+ * text is selected in NODE and copied with execCommand.
+ */
+async function copyText(text, node) {
+	if (window.isSecureContext && navigator.clipboard) {
+		try {
+			await navigator.clipboard.writeText(text);
+			return true;
+		} catch (e) {
+			/* fall through to the selection */
+		}
+	}
+	const sel = window.getSelection();
+	const r = document.createRange();
+	r.selectNodeContents(node);
+	sel.removeAllRanges();
+	sel.addRange(r);
+	try {
+		return document.execCommand('copy');
+	} catch (e) {
+		return false;
+	}
+}
+
+/* Each <pre> gets a Copy button beside it (the block itself scrolls). */
+function addCopyButtons(bubble) {
+	for (const pre of Array.from(bubble.querySelectorAll('pre'))) {
+		const box = el('div', 'code');
+		pre.replaceWith(box);
+		const b = el('button', 'copy-code', 'Copy');
+		b.type = 'button';
+		b.addEventListener('click', async () => {
+			const ok = await copyText(pre.textContent, pre);
+			b.textContent = ok ? 'Copied' : 'Selected';
+		});
+		pre.tabIndex = 0;
+		box.append(pre, b);
+	}
+}
+
+/* A message taller than FOLD_LINES lines shows that many and "Show more". */
+function foldIfLong(m, bubble) {
+	const lh = parseFloat(getComputedStyle(bubble).lineHeight) || 22;
+	if (bubble.scrollHeight <= lh * (FOLD_LINES + 2))
+		return;
+	bubble.id = 'bubble-' + (++serial);
+	bubble.classList.add('folded');
+	const b = el('button', 'fold', 'Show more');
+	b.type = 'button';
+	b.setAttribute('aria-expanded', 'false');
+	b.setAttribute('aria-controls', bubble.id);
+	b.addEventListener('click', () => {
+		const open = bubble.classList.toggle('folded') === false;
+		b.textContent = open ? 'Show less' : 'Show more';
+		b.setAttribute('aria-expanded', String(open));
+	});
+	m.append(b);
 }
 
 /* Adds one chat message. Returns the message element, or null. */
@@ -87,11 +246,27 @@ export function addMessage({from, html, mine, whisper, to}) {
 	bubble.dir = 'auto';
 	if (frag.childNodes.length === 1 && frag.firstChild.nodeName === 'IMG')
 		bubble.classList.add('media');
+	const text = frag.textContent;
+	const me = state.session ? state.session.alias : '';
+	const mention = !mine && mentions(text, me);
 	bubble.append(frag);
+	if (mention) {
+		highlightMentions(bubble, me);
+		m.classList.add('mentions-me');
+	}
+	addCopyButtons(bubble);
 	m.append(meta, bubble);
-	append(m, mine);
-	if (!mine)
+	const seen = append(m, mine, () => foldIfLong(m, bubble));
+	if (!mine) {
 		bumpUnread();
+		if (!seen || document.visibilityState === 'hidden')
+			markUnseen(m);
+		if (!seen) {
+			unseen++;
+			setPill();
+		}
+		alertMessage({from, text, whisper, mention});
+	}
 	return m;
 }
 
@@ -111,4 +286,15 @@ function onVisibility() {
 
 export function logInit() {
 	document.addEventListener('visibilitychange', onVisibility);
+	ui.log.addEventListener('scroll', onScroll, {passive: true});
+	new ResizeObserver(onResize).observe(ui.log);
+	ui.newPill.addEventListener('click', () => {
+		const d = ui.log.querySelector('.unread-divider');
+		toBottom();
+		if (d && d.offsetTop > ui.log.scrollTop - ui.log.clientHeight)
+			d.scrollIntoView({block: 'start'});
+		unseen = 0;
+		setPill();
+		ui.message.focus();
+	});
 }

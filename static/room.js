@@ -6,7 +6,7 @@
 import {openInvite, openMember, askNewAlias} from './dialogs.js';
 import {leaveRoom} from './leave.js';
 import {lobbyNote, resetButtons} from './lobby.js';
-import {notice, addMessage, bumpUnread, colorClass} from './log.js';
+import {notice, addMessage, bumpUnread, colorClass, logClear} from './log.js';
 import {state} from './state.js';
 import {ui, el} from './ui.js';
 
@@ -18,7 +18,7 @@ export function enterRoom(created) {
 	const s = state.session;
 	ui.lobby.hidden = true;
 	ui.room.hidden = false;
-	ui.log.replaceChildren();
+	logClear();
 	ui.createAlias.value = ui.joinAlias.value = ui.joinInvite.value = '';
 	ui.createError.textContent = ui.joinError.textContent = '';
 	lobbyNote('');

@@ -33,7 +33,11 @@ export const ui = {
 	farewell: $('farewell'), stopButton: $('stop-button'),
 	aliasDialog: $('alias-dialog'), aliasForm: $('alias-form'),
 	aliasNew: $('alias-new'), aliasError: $('alias-error'),
-	aliasText: $('alias-text')
+	aliasText: $('alias-text'),
+	suggest: $('suggest'), newPill: $('new-pill'),
+	menuButton: $('menu-button'), menuDialog: $('menu-dialog'),
+	prefSound: $('pref-sound'), prefNotify: $('pref-notify'),
+	prefPreview: $('pref-preview'), notifyHint: $('notify-hint')
 };
 
 export function el(tag, cls, text) {

@@ -1,0 +1,147 @@
+/*
+ * The composer's suggestion list: "/" at the start opens the commands with
+ * their one-line help, "@" completes an alias of the room. A listbox above
+ * the text field; the field keeps the focus and points at the active option
+ * (aria-activedescendant), so it works with arrows, Enter, Tab and Escape,
+ * and by tapping an option.
+ */
+
+import {state} from './state.js';
+import {ui, el} from './ui.js';
+
+export const COMMANDS = [
+	['/purr', 'ALIAS MESSAGE', 'whisper to one person'],
+	['/kick', 'ALIAS', 'remove someone (moderators)'],
+	['/stop', '', 'close the room for everyone (moderators)'],
+	['/exit', '[farewell]', 'leave, with an optional goodbye'],
+	['/help', '', 'the commands and formatting']
+];
+
+let items = [];		/* [{label, help, insert}] now listed */
+let active = -1;
+let range = null;	/* [start, end] of the value the choice replaces */
+
+function close() {
+	items = [];
+	active = -1;
+	ui.suggest.hidden = true;
+	ui.suggest.replaceChildren();
+	ui.message.removeAttribute('aria-activedescendant');
+}
+
+function setActive(i) {
+	active = i;
+	ui.suggest.querySelectorAll('[role="option"]').forEach((o, k) =>
+	    o.setAttribute('aria-selected', k === i ? 'true' : 'false'));
+	ui.message.setAttribute('aria-activedescendant', 'suggest-' + i);
+}
+
+function show(list, label) {
+	items = list;
+	ui.suggest.replaceChildren();
+	ui.suggest.setAttribute('aria-label', label);
+	list.forEach((it, i) => {
+		const o = el('li', 'option');
+		o.id = 'suggest-' + i;
+		o.setAttribute('role', 'option');
+		const name = el('span', 'option-name', it.label);
+		name.dir = 'auto';
+		o.append(name);
+		if (it.help)
+			o.append(el('span', 'option-help', it.help));
+		/* Keep the focus (and the phone's keyboard) in the text field. */
+		o.addEventListener('pointerdown', (ev) => ev.preventDefault());
+		o.addEventListener('click', () => choose(i));
+		ui.suggest.append(o);
+	});
+	ui.suggest.hidden = false;
+	setActive(0);
+}
+
+function choose(i) {
+	const it = items[i];
+	if (!it)
+		return;
+	const v = ui.message.value;
+	ui.message.value = v.slice(0, range[0]) + it.insert + v.slice(range[1]);
+	const at = range[0] + it.insert.length;
+	ui.message.setSelectionRange(at, at);
+	close();
+	ui.message.focus();
+	ui.message.dispatchEvent(new Event('input'));
+}
+
+function commandItems(prefix) {
+	return COMMANDS.filter(([c]) => c.startsWith(prefix.toLowerCase()))
+	    .map(([c, args, help]) => ({label: c + (args ? ' ' + args : ''),
+	    help, insert: c + ' '}));
+}
+
+function mentionItems(prefix) {
+	const s = state.session;
+	const p = prefix.toLowerCase();
+	return s.members.filter((a) => a !== s.alias &&
+	    a.toLowerCase().startsWith(p)).slice(0, 5)
+	    .map((a) => ({label: '@' + a, help: '', insert: '@' + a + ' '}));
+}
+
+/* Looks at the text before the caret and lists what fits, if anything. */
+export function suggestUpdate() {
+	const v = ui.message.value;
+	const caret = ui.message.selectionStart;
+	if (!state.session || caret !== ui.message.selectionEnd) {
+		close();
+		return;
+	}
+	const before = v.slice(0, caret);
+	let m = /^\/(\S*)$/.exec(before);
+	if (m && !v.startsWith('//')) {
+		range = [0, caret + (/^\S*/.exec(v.slice(caret))[0].length)];
+		const list = commandItems('/' + m[1]);
+		return list.length ? show(list, 'Commands') : close();
+	}
+	m = /(?:^|\s)@([^\s@]*)$/.exec(before);
+	if (m) {
+		range = [caret - m[1].length - 1, caret];
+		const list = mentionItems(m[1]);
+		return list.length ? show(list, 'People to mention') : close();
+	}
+	close();
+}
+
+/* The field's keys while the list is open; true if the key was used. */
+export function suggestKey(ev) {
+	if (ui.suggest.hidden || !items.length)
+		return false;
+	switch (ev.key) {
+	case 'ArrowDown':
+		setActive((active + 1) % items.length);
+		break;
+	case 'ArrowUp':
+		setActive((active + items.length - 1) % items.length);
+		break;
+	case 'Enter':
+	case 'Tab':
+		if (ev.shiftKey || ev.isComposing)
+			return false;
+		/* Typed in full already: Enter sends, as without the list. */
+		if (ev.key === 'Enter' && ui.message.value.slice(range[0],
+		    range[1]).trim() === items[active].insert.trim()) {
+			close();
+			return false;
+		}
+		choose(active);
+		break;
+	case 'Escape':
+		close();
+		break;
+	default:
+		return false;
+	}
+	ev.preventDefault();
+	return true;
+}
+
+export function suggestClose() {
+	close();
+}
