@@ -7,7 +7,8 @@ BUILD="gcc make pkg-config libmicrohttpd-dev libwslay-dev libsodium-dev \
 libpopt-dev nettle-dev libqrencode-dev libgnutls28-dev"
 TEST="check python3 python3-websockets python3-websocket python3-wsproto \
 chromium mandoc man-db strace clang libclang-rt-14-dev systemd iproute2 \
-shellcheck gnutls-bin"
+shellcheck gnutls-bin webkit2gtk-driver python3-selenium xvfb dbus-daemon \
+fonts-noto-color-emoji"
 BENCH="wrk util-linux"
 pkgs="$BUILD"
 [ "${1:-}" = build ] || pkgs="$pkgs $TEST"
