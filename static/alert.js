@@ -6,6 +6,8 @@
  * new tab starts from the defaults, since nothing is ever stored.
  */
 
+import {state} from './state.js';
+
 export const prefs = {
 	on: 'direct',		/* 'direct' (whispers, mentions), 'all', 'none' */
 	sound: true,
@@ -13,8 +15,6 @@ export const prefs = {
 	preview: false		/* put the alias and text in notifications */
 };
 
-let audio = null;
-let shown = null;		/* the notification on screen, if any */
 
 /*
  * Browsers start audio only after a gesture: make the context on the
@@ -23,28 +23,28 @@ let shown = null;		/* the notification on screen, if any */
  */
 function unlockAudio() {
 	const AC = window.AudioContext || window.webkitAudioContext;
-	if (audio || !AC)
+	if (state.alert.audio || !AC)
 		return;
 	try {
-		audio = new AC();
+		state.alert.audio = new AC();
 	} catch (e) {
-		audio = null;
+		state.alert.audio = null;
 	}
 }
 
 /* Two soft sine notes, a quarter second in all. */
 function tone() {
-	if (!audio)
+	if (!state.alert.audio)
 		return;
-	if (audio.state === 'suspended')
-		audio.resume().catch(() => {});
-	const t = audio.currentTime;
-	const gain = audio.createGain();
-	gain.connect(audio.destination);
+	if (state.alert.audio.state === 'suspended')
+		state.alert.audio.resume().catch(() => {});
+	const t = state.alert.audio.currentTime;
+	const gain = state.alert.audio.createGain();
+	gain.connect(state.alert.audio.destination);
 	gain.gain.setValueAtTime(0.0001, t);
 	gain.gain.exponentialRampToValueAtTime(0.12, t + 0.02);
 	gain.gain.exponentialRampToValueAtTime(0.0001, t + 0.28);
-	const osc = audio.createOscillator();
+	const osc = state.alert.audio.createOscillator();
 	osc.type = 'sine';
 	osc.frequency.setValueAtTime(880, t);
 	osc.frequency.setValueAtTime(1175, t + 0.1);
@@ -74,10 +74,10 @@ function notify(title, body) {
 	if (!prefs.notify || !notifyPossible() || Notification.permission !== 'granted')
 		return;
 	try {
-		shown = new Notification(title, {body, tag: 'sanctuary', silent: true});
-		shown.onclick = () => {
+		state.alert.shown = new Notification(title, {body, tag: 'sanctuary', silent: true});
+		state.alert.shown.onclick = () => {
 			window.focus();
-			shown.close();
+			state.alert.shown.close();
 		};
 	} catch (e) {
 		/* Android Chromium wants a service worker: no notification. */
@@ -108,9 +108,9 @@ export function alertMessage({from, text, whisper, mention}) {
 }
 
 function onVisible() {
-	if (document.visibilityState === 'visible' && shown) {
-		shown.close();
-		shown = null;
+	if (document.visibilityState === 'visible' && state.alert.shown) {
+		state.alert.shown.close();
+		state.alert.shown = null;
 	}
 }
 

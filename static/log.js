@@ -17,9 +17,6 @@ const GROUP_MS = 5 * 60 * 1000;
 const MAX_LOG = 2000;		/* entries kept on screen; older ones go */
 const FOLD_LINES = 25;		/* a longer message shows this many, then "Show more" */
 
-let pinned = true;		/* the log is scrolled to its end */
-let unseen = 0;			/* messages added below what the person reads */
-let serial = 0;
 
 export function colorClass(alias) {
 	let h = 2166136261;
@@ -38,7 +35,7 @@ function atBottom() {
 
 function toBottom() {
 	ui.log.scrollTop = ui.log.scrollHeight;
-	pinned = true;
+	state.log.pinned = true;
 }
 
 /* Adds NODE; DECORATE(node) runs once it is laid out, before scrolling. */
@@ -55,14 +52,14 @@ function append(node, force, decorate) {
 }
 
 function setPill() {
-	ui.newPill.hidden = unseen === 0;
-	ui.newPill.textContent = unseen === 1 ? '1 new message ↓' :
-	    unseen + ' new messages ↓';
+	ui.newPill.hidden = state.log.unseen === 0;
+	ui.newPill.textContent = state.log.unseen === 1 ? '1 new message ↓' :
+	    state.log.unseen + ' new messages ↓';
 }
 
 /* The first of a run of unread messages gets the divider above it. */
 function markUnseen(m) {
-	if (unseen === 0 && state.unread <= 1) {
+	if (state.log.unseen === 0 && state.unread <= 1) {
 		const old = ui.log.querySelector('.unread-divider');
 		if (old)
 			old.remove();
@@ -74,24 +71,24 @@ function markUnseen(m) {
 }
 
 function onScroll() {
-	pinned = atBottom();
-	if (pinned && unseen) {
-		unseen = 0;
+	state.log.pinned = atBottom();
+	if (state.log.pinned && state.log.unseen) {
+		state.log.unseen = 0;
 		setPill();
 	}
 }
 
 /* Shrinking the log (the composer grew, the keyboard opened) keeps its end in view. */
 function onResize() {
-	if (pinned)
+	if (state.log.pinned)
 		ui.log.scrollTop = ui.log.scrollHeight;
 }
 
 /* Resets the log for a new room. */
 export function logClear() {
 	ui.log.replaceChildren();
-	unseen = 0;
-	pinned = true;
+	state.log.unseen = 0;
+	state.log.pinned = true;
 	setPill();
 }
 
@@ -194,7 +191,7 @@ function foldIfLong(m, bubble) {
 	const lh = parseFloat(getComputedStyle(bubble).lineHeight) || 22;
 	if (bubble.scrollHeight <= lh * (FOLD_LINES + 2))
 		return;
-	bubble.id = 'bubble-' + (++serial);
+	bubble.id = 'bubble-' + (++state.log.serial);
 	bubble.classList.add('folded');
 	const b = el('button', 'fold', 'Show more');
 	b.type = 'button';
@@ -262,7 +259,7 @@ export function addMessage({from, html, mine, whisper, to}) {
 		if (!seen || document.visibilityState === 'hidden')
 			markUnseen(m);
 		if (!seen) {
-			unseen++;
+			state.log.unseen++;
 			setPill();
 		}
 		alertMessage({from, text, whisper, mention});
@@ -293,7 +290,7 @@ export function logInit() {
 		toBottom();
 		if (d && d.offsetTop > ui.log.scrollTop - ui.log.clientHeight)
 			d.scrollIntoView({block: 'start'});
-		unseen = 0;
+		state.log.unseen = 0;
 		setPill();
 		ui.message.focus();
 	});

@@ -13,5 +13,19 @@ export const state = {
 	unread: 0,		/* messages while the tab was hidden */
 	config: null,		/* servchat's /api/config, once fetched */
 	busy: false,		/* a create or join is under way */
-	leftOnHide: false	/* hiding the page (Back, reload) left a room */
+	leftOnHide: false,	/* hiding the page (Back, reload) left a room */
+	alert: {
+		audio: null,	/* the AudioContext, made on the first gesture */
+		shown: null	/* the system notification on screen, if any */
+	},
+	log: {
+		pinned: true,	/* the log is scrolled to its end */
+		unseen: 0,	/* messages added below what the person reads */
+		serial: 0	/* numbers the bubbles' ids */
+	},
+	suggest: {
+		items: [],	/* [{label, help, insert}] now listed */
+		active: -1,
+		range: null	/* [start, end] of the value the choice replaces */
+	}
 };

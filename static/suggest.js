@@ -17,27 +17,24 @@ export const COMMANDS = [
 	['/help', '', 'the commands and formatting']
 ];
 
-let items = [];		/* [{label, help, insert}] now listed */
-let active = -1;
-let range = null;	/* [start, end] of the value the choice replaces */
 
 function close() {
-	items = [];
-	active = -1;
+	state.suggest.items = [];
+	state.suggest.active = -1;
 	ui.suggest.hidden = true;
 	ui.suggest.replaceChildren();
 	ui.message.removeAttribute('aria-activedescendant');
 }
 
 function setActive(i) {
-	active = i;
+	state.suggest.active = i;
 	ui.suggest.querySelectorAll('[role="option"]').forEach((o, k) =>
 	    o.setAttribute('aria-selected', k === i ? 'true' : 'false'));
 	ui.message.setAttribute('aria-activedescendant', 'suggest-' + i);
 }
 
 function show(list, label) {
-	items = list;
+	state.suggest.items = list;
 	ui.suggest.replaceChildren();
 	ui.suggest.setAttribute('aria-label', label);
 	list.forEach((it, i) => {
@@ -59,12 +56,12 @@ function show(list, label) {
 }
 
 function choose(i) {
-	const it = items[i];
+	const it = state.suggest.items[i];
 	if (!it)
 		return;
 	const v = ui.message.value;
-	ui.message.value = v.slice(0, range[0]) + it.insert + v.slice(range[1]);
-	const at = range[0] + it.insert.length;
+	ui.message.value = v.slice(0, state.suggest.range[0]) + it.insert + v.slice(state.suggest.range[1]);
+	const at = state.suggest.range[0] + it.insert.length;
 	ui.message.setSelectionRange(at, at);
 	close();
 	ui.message.focus();
@@ -96,13 +93,13 @@ export function suggestUpdate() {
 	const before = v.slice(0, caret);
 	let m = /^\/(\S*)$/.exec(before);
 	if (m && !v.startsWith('//')) {
-		range = [0, caret + (/^\S*/.exec(v.slice(caret))[0].length)];
+		state.suggest.range = [0, caret + (/^\S*/.exec(v.slice(caret))[0].length)];
 		const list = commandItems('/' + m[1]);
 		return list.length ? show(list, 'Commands') : close();
 	}
 	m = /(?:^|\s)@([^\s@]*)$/.exec(before);
 	if (m) {
-		range = [caret - m[1].length - 1, caret];
+		state.suggest.range = [caret - m[1].length - 1, caret];
 		const list = mentionItems(m[1]);
 		return list.length ? show(list, 'People to mention') : close();
 	}
@@ -111,26 +108,26 @@ export function suggestUpdate() {
 
 /* The field's keys while the list is open; true if the key was used. */
 export function suggestKey(ev) {
-	if (ui.suggest.hidden || !items.length)
+	if (ui.suggest.hidden || !state.suggest.items.length)
 		return false;
 	switch (ev.key) {
 	case 'ArrowDown':
-		setActive((active + 1) % items.length);
+		setActive((state.suggest.active + 1) % state.suggest.items.length);
 		break;
 	case 'ArrowUp':
-		setActive((active + items.length - 1) % items.length);
+		setActive((state.suggest.active + state.suggest.items.length - 1) % state.suggest.items.length);
 		break;
 	case 'Enter':
 	case 'Tab':
 		if (ev.shiftKey || ev.isComposing)
 			return false;
 		/* Typed in full already: Enter sends, as without the list. */
-		if (ev.key === 'Enter' && ui.message.value.slice(range[0],
-		    range[1]).trim() === items[active].insert.trim()) {
+		if (ev.key === 'Enter' && ui.message.value.slice(state.suggest.range[0],
+		    state.suggest.range[1]).trim() === state.suggest.items[state.suggest.active].insert.trim()) {
 			close();
 			return false;
 		}
-		choose(active);
+		choose(state.suggest.active);
 		break;
 	case 'Escape':
 		close();

@@ -317,12 +317,12 @@ export async function uxScenarios(hooks) {
 		await H.waitLog(ben, '"wide" + "wide"');
 		const c = await ben.page.evaluate(() => {
 			const all = document.querySelectorAll('#log .msg');
-			const m = all[all.length - 1];
-			const pre = m.querySelector('pre');
+			const last = all[all.length - 1];
+			const pre = last.querySelector('pre');
 			return {scrolls: pre.scrollWidth > pre.clientWidth + 20,
-			    right: m.getBoundingClientRect().right, vw: window.innerWidth,
+			    right: last.getBoundingClientRect().right, vw: window.innerWidth,
 			    page: document.documentElement.scrollWidth,
-			    button: (m.querySelector('.code > button.copy-code') || {}).textContent};
+			    button: (last.querySelector('.code > button.copy-code') || {}).textContent};
 		});
 		assert.equal(c.scrolls, true, 'the code block scrolls sideways');
 		assert.ok(c.right <= c.vw && c.page <= c.vw, 'the page does not: ' + JSON.stringify(c));
