@@ -663,6 +663,135 @@ def check_vector_client():
 	    "largest P0 is %r" % r["maxPlain"])
 
 
+V2_NAMES = ("KI (hex)", "alice BPK", "alice SPK", "safety", "bob BPK", "EH",
+    "M hello", "M msg", "M purr", "hello", "msg", "purr")
+
+
+def vector2():
+	lit = man_literal_after("man/sanctuary.7", ".Ss Version 2 test vector")
+	v, last = {}, None
+	for line in lit.splitlines():
+		if line[:10].strip():
+			last = line[:10].strip()
+			v[last] = line[10:].strip()
+		elif last:
+			v[last] += line.strip()
+	for k in V2_NAMES:
+		check(k in v, "version 2 test vector lacks %r" % k)
+	v["KI (hex)"] = v["KI (hex)"].replace(" ", "")
+	return v
+
+
+def v2_plain(v, name):
+	"""M from its template line: quoted parts joined with BPK, SPK, EH."""
+	out = []
+	for quoted, word in re.findall(r'"((?:[^"\\]|\\.)*)"|(\S+)', v[name]):
+		if word:
+			check(word in ("BPK", "SPK", "EH"), "%s: %r" % (name, word))
+			out.append(v["alice " + word] if word != "EH" else v["EH"])
+		else:
+			out.append(quoted.replace("\\n", "\n"))
+	return "".join(out)
+
+
+def check_vector2_libsodium():
+	"""test/docs/vector2.c computes the vector with libsodium, opens and
+	verifies its own output; every field must equal the man page's."""
+	v = vector2()
+	with tempfile.TemporaryDirectory() as d:
+		exe = os.path.join(d, "vector2")
+		flags = run(["pkg-config", "--cflags", "--libs", "libsodium"]).stdout
+		run(["cc", "-std=c11", "-Wall", "-Wextra", "-Werror", "-O2", "-o",
+		    exe, "test/docs/vector2.c"] + flags.split())
+		out = run([exe]).stdout
+	got = {l[:10].strip(): l[10:] for l in out.splitlines()}
+	for k, val in got.items():
+		check(v.get(k) == val, "libsodium gives %s %s, the page %s" %
+		    (k, val, v.get(k)))
+	check(len(got) == len(V2_NAMES) - 3, "vector2 printed %d fields" %
+	    len(got))
+
+
+NODE_CHECK2 = r"""
+import {createRequire} from 'node:module';
+const [root, vjson] = process.argv.slice(1);
+const v = JSON.parse(vjson);
+const require = createRequire(root + '/');
+globalThis.nacl = require(root + '/static/node_modules/tweetnacl/nacl-fast.js');
+const C = await import('file://' + root + '/static/crypto.js');
+const V = await import('file://' + root + '/static/crypto2.js');
+const hex = (u) => Buffer.from(u).toString('hex');
+const run = (first, n) => Uint8Array.from({length: n}, (_, i) => first + i);
+const fields = (m) => {
+	const p = m.split('\n');
+	return {kind: p[0], from: p[1], to: p[2], seq: p[3], epoch: p[4],
+	    text: p.slice(5).join('\n')};
+};
+const alice = V.memberKeys(run(0x60, 32), run(0x80, 32));
+const bob = V.memberKeys(run(0xc0, 32));
+const e = run(0xa0, 32);
+const ki = V.inviteKey(v.roomKey, C.b64uDecode(v.secret));
+const r = {
+	ki: hex(ki), bpk: C.b64uEncode(alice.box.publicKey),
+	spk: C.b64uEncode(alice.sign.publicKey),
+	safety: V.safetyCode(alice.box.publicKey, alice.sign.publicKey),
+	bobBpk: C.b64uEncode(bob.box.publicKey), eh: V.epochHash(e),
+	hello: V.sealRoom(ki, fields(v.mHello), alice.sign.secretKey, run(0x40, 24)),
+	msg: V.sealRoom(e, fields(v.mMsg), alice.sign.secretKey, run(0x50, 24)),
+	purr: V.sealPurr(bob.box.publicKey, alice.box.secretKey, fields(v.mPurr),
+	    alice.sign.secretKey, run(0x70, 24))
+};
+const opened = [V.openRoom(ki, v.hello), V.openRoom(e, v.msg),
+    V.openPurr(alice.box.publicKey, bob.box.secretKey, v.purr)];
+r.verified = opened.map((f) => !!f && f.verify(alice.sign.publicKey));
+r.texts = opened.map((f) => f && f.text);
+r.seqs = opened.map((f) => f && f.seq);
+r.forged = [V.openRoom(e, v.msg).verify(bob.box.publicKey),
+    V.openRoom(ki, v.msg), V.openPurr(bob.box.publicKey, bob.box.secretKey,
+    v.purr)];
+const w = new V.SeqWindow();
+r.window = [1, 2, 2, 70, 5, 10, 10, 69].map((s) => w.accept(s));
+const sealed = V.sealEpochFor(bob.box.publicKey, alice.box.secretKey,
+    v.roomKey, C.b64uDecode(v.secret), e);
+const back = V.openEpoch(alice.box.publicKey, bob.box.secretKey, sealed);
+r.epoch = back && back.roomKey === v.roomKey && hex(back.e) === hex(e);
+const keys = V.sealKeys(bob.box.publicKey, alice, fields(v.mMsg));
+const k = V.openKeys(bob.box.secretKey, keys);
+r.keys = !!k && k.verify(alice.sign.publicKey) &&
+    hex(k.fromBpk) === hex(alice.box.publicKey);
+console.log(JSON.stringify(r));
+"""
+
+
+def check_vector2_client():
+	"""static/crypto2.js (tweetnacl) seals the man page's M lines into the
+	man page's BODYs, opens and verifies them, and refuses forgeries."""
+	v, v1 = vector2(), vector()
+	arg = {"roomKey": v1["room key"], "secret": v1["secret"],
+	    "mHello": v2_plain(v, "M hello"), "mMsg": v2_plain(v, "M msg"),
+	    "mPurr": v2_plain(v, "M purr"), "hello": v["hello"],
+	    "msg": v["msg"], "purr": v["purr"]}
+	p = run(["node", "--input-type=module", "-e", NODE_CHECK2, ROOT,
+	    json.dumps(arg)])
+	r = json.loads(p.stdout)
+	want = {"ki": v["KI (hex)"], "bpk": v["alice BPK"],
+	    "spk": v["alice SPK"], "safety": v["safety"], "bobBpk": v["bob BPK"],
+	    "eh": v["EH"], "hello": v["hello"], "msg": v["msg"],
+	    "purr": v["purr"]}
+	for k, val in want.items():
+		check(r[k] == val, "static/crypto2.js gives %s %s, the page %s" %
+		    (k, r[k], val))
+	check(r["verified"] == [True, True, True], "verified %r" % r["verified"])
+	check(r["texts"] == [arg[m].split("\n", 5)[5] for m in
+	    ("mHello", "mMsg", "mPurr")], "texts %r" % r["texts"])
+	check(r["seqs"] == [1, 2, 3], "seqs %r" % r["seqs"])
+	check(r["forged"] == [False, None, None], "forgeries %r" % r["forged"])
+	check(r["window"] == [True, True, False, True, False, True, False, True],
+	    "replay window %r" % r["window"])
+	check(r["epoch"] and r["keys"], "epoch %r, keys %r" % (r["epoch"],
+	    r["keys"]))
+
+
 # ------------------------------------------------------- install and units
 
 def installed_tree(root):
@@ -1144,6 +1273,10 @@ def main():
 	test("sanctuary.7: test vector with libsodium", check_vector_libsodium)
 	test("sanctuary.7: test vector with static/crypto.js",
 	    check_vector_client)
+	test("sanctuary.7: version 2 test vector with libsodium",
+	    check_vector2_libsodium)
+	test("sanctuary.7: version 2 test vector with static/crypto2.js",
+	    check_vector2_client)
 	test("README: nginx example equals sanctuary.7", check_readme_nginx)
 	test("README: quick start", check_quick_start)
 	test("README: every suite of make check", check_readme_suites)
