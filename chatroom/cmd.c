@@ -3,7 +3,9 @@
  * cmd-*.c). A frame is parsed first, so a malformed frame gets its syntax error
  * whatever the state; then the table says whether the command needs a member;
  * then the command checks its own conditions and either answers `error CODE`
- * with nothing changed or does all of its work.
+ * (`error CODE ID` in version 2) with nothing changed or does all of its work.
+ * A member's frames are read by its room's version; a conn in no room yet may
+ * speak either (proto_parse_as, PROTO_VNONE).
  */
 #include <stddef.h>
 #include <string.h>
@@ -23,7 +25,7 @@ struct cmd_ctx {
 };
 
 struct cmd_entry {
-	int	  joined;	/* 1: only as a member, 0: only before */
+	int	  joined;	/* 1: as a member, 0: only before, -1: any */
 	void	(*exec)(struct cmd_ctx *);
 };
 
@@ -34,6 +36,8 @@ static void	cmd_purr(struct cmd_ctx *);
 static void	cmd_kick(struct cmd_ctx *);
 static void	cmd_stop(struct cmd_ctx *);
 static void	cmd_exit(struct cmd_ctx *);
+static void	cmd_ping(struct cmd_ctx *);
+static void	cmd_rekey(struct cmd_ctx *);
 
 static const struct cmd_entry cmd_table[PROTO_NCMDS] = {
 	[PROTO_CREATE] =	{ 0, cmd_create },
@@ -43,21 +47,55 @@ static const struct cmd_entry cmd_table[PROTO_NCMDS] = {
 	[PROTO_KICK] =		{ 1, cmd_kick },
 	[PROTO_STOP] =		{ 1, cmd_stop },
 	[PROTO_EXIT] =		{ 1, cmd_exit },
+	[PROTO_PING] =		{ -1, cmd_ping },
+	[PROTO_REKEY] =		{ 1, cmd_rekey },
 };
 
-/* Answers `error CODE`, or closes 1011 for ROOM_ENOMEM. */
+/*
+ * Answers `error CODE`, with the frame's ID if it carried a valid one, or
+ * closes 1011 for ROOM_ENOMEM.
+ */
 static void
 cmd_error(struct cmd_ctx *c, int err)
 {
 	const char		*name;
-	struct proto_str	 parts[2] = { PROTO_STR("error") };
+	struct proto_str	 parts[3] = { PROTO_STR("error") };
 
 	if ((name = proto_error_name(err)) == NULL) {
 		conn_close_async(c->conn, CLOSE_INTERNAL);
 		return;
 	}
 	parts[1] = (struct proto_str){ name, strlen(name) };
-	room_tell(c->conn, msg_join(parts, 2));
+	parts[2] = c->req->id;
+	room_tell(c->conn, msg_join(parts, c->req->id.len > 0 ? 3 : 2));
+}
+
+/* `ack ID` to the sender of an accepted version 2 frame. */
+static void
+cmd_ack(struct cmd_ctx *c)
+{
+	struct proto_str	parts[2] = { PROTO_STR("ack"), c->req->id };
+
+	if (c->req->id.len > 0)
+		room_tell(c->conn, msg_join(parts, 2));
+}
+
+/* The grammar m's frames are read by. */
+static int
+cmd_version(const struct member *m)
+{
+	return m == NULL ? PROTO_VNONE : m->room->version;
+}
+
+void
+cmd_refuse(struct conn *conn, struct member *m, const char *frame,
+    size_t len, int err)
+{
+	struct proto_req	 req;
+	struct cmd_ctx		 c = { NULL, conn, m, &req };
+
+	(void)proto_parse_as(&req, cmd_version(m), frame, len);
+	cmd_error(&c, err);
 }
 
 void
@@ -69,14 +107,14 @@ cmd_exec(struct room_table *tab, struct conn *conn, struct member *m,
 	const struct cmd_entry	*e;
 	int			 rc;
 
-	if ((rc = proto_parse(&req, frame, len)) != 0) {
+	if ((rc = proto_parse_as(&req, cmd_version(m), frame, len)) != 0) {
 		cmd_error(&c, rc);
 		return;
 	}
 	e = &cmd_table[req.cmd];
-	if (e->joined && m == NULL)
+	if (e->joined == 1 && m == NULL)
 		cmd_error(&c, PROTO_ENOTJOINED);
-	else if (!e->joined && m != NULL)
+	else if (e->joined == 0 && m != NULL)
 		cmd_error(&c, PROTO_EJOINED);
 	else
 		e->exec(&c);
@@ -121,6 +159,33 @@ cmd_resume(struct cmd_ctx *c, struct member *m)
 	room_tell(m->conn, room_welcome(m));
 }
 
+/* 1 if req's TOKEN is m's. */
+static int
+cmd_token_ok(const struct proto_req *req, const struct member *m)
+{
+	return req->token.len == KEY_LEN && key_equal(m->token, req->token.p);
+}
+
+/*
+ * A retired key lets in only the member it names, with its token (a member
+ * that lost its connection across a rekey); to anyone else the room is gone.
+ */
+static void
+cmd_join_retired(struct cmd_ctx *c)
+{
+	const struct proto_req	*req = c->req;
+	struct room		*room;
+	struct member		*m;
+
+	if ((room = room_find_retired(c->tab, &req->key)) == NULL ||
+	    room->version != req->version ||
+	    (m = room_member(room, &req->alias)) == NULL ||
+	    !cmd_token_ok(req, m))
+		cmd_error(c, PROTO_ENOROOM);
+	else
+		cmd_resume(c, m);
+}
+
 /*
  * A TOKEN matters only while its alias is held: with the right token the
  * holder is replaced, with a wrong one the alias is taken. A token for an alias
@@ -135,12 +200,15 @@ cmd_join(struct cmd_ctx *c)
 	int			 rc;
 
 	if ((room = room_find(c->tab, &req->key)) == NULL) {
-		cmd_error(c, PROTO_ENOROOM);
+		cmd_join_retired(c);
+		return;
+	}
+	if (room->version != req->version) {
+		cmd_error(c, PROTO_EROOMVERSION);
 		return;
 	}
 	if ((m = room_member(room, &req->alias)) != NULL) {
-		if (req->token.len == KEY_LEN && key_equal(m->token,
-		    req->token.p))
+		if (cmd_token_ok(req, m))
 			cmd_resume(c, m);
 		else
 			cmd_error(c, PROTO_EALIASTAKEN);
@@ -160,10 +228,12 @@ cmd_msg(struct cmd_ctx *c)
 	struct msg		*msg;
 
 	/* Unsent to all: only the sender must learn it failed. */
-	if ((msg = msg_join(parts, 3)) == NULL)
+	if ((msg = msg_join(parts, 3)) == NULL) {
 		cmd_error(c, ROOM_ENOMEM);
-	else
-		room_send(c->member->room, c->member, msg);
+		return;
+	}
+	room_send(c->member->room, c->member, msg);
+	cmd_ack(c);
 }
 
 /* The member named by the request, or NULL after answering the error. */
@@ -191,13 +261,15 @@ cmd_purr(struct cmd_ctx *c)
 
 	if ((t = cmd_target(c)) == NULL)
 		return;
-	if ((msg = msg_join(parts, 3)) == NULL)
+	if ((msg = msg_join(parts, 3)) == NULL) {
 		cmd_error(c, ROOM_ENOMEM);
-	else
-		room_tell(t->conn, msg);
+		return;
+	}
+	room_tell(t->conn, msg);
+	cmd_ack(c);
 }
 
-/* 1 if c's member may kick and stop; answers notallowed if not. */
+/* 1 if c's member may kick, rekey and stop; answers notallowed if not. */
 static int
 cmd_moderates(struct cmd_ctx *c)
 {
@@ -211,8 +283,42 @@ cmd_moderates(struct cmd_ctx *c)
 }
 
 /*
+ * Version 2: OLDKEY must still be the room's key (two moderators racing: the
+ * first frame the relay reads wins, the other is stale), then the room moves
+ * to NEWKEY. Answers the error and returns -1 if not.
+ */
+static int
+cmd_move(struct cmd_ctx *c)
+{
+	struct room	*room = c->member->room;
+	int		 rc;
+
+	if (!key_equal(room->key, c->req->key.p)) {
+		cmd_error(c, PROTO_ESTALE);
+		return -1;
+	}
+	if ((rc = room_move(c->tab, room, &c->req->newkey)) != 0) {
+		cmd_error(c, rc);
+		return -1;
+	}
+	return 0;
+}
+
+/* `rekey FROM BODY` to every member but the sender, who gets `ack ID`. */
+static void
+cmd_rekeyed(struct cmd_ctx *c)
+{
+	struct proto_str	parts[3] = { PROTO_STR("rekey"),
+				    member_alias(c->member), c->req->body };
+
+	room_send(c->member->room, c->member, msg_join(parts, 3));
+	cmd_ack(c);
+}
+
+/*
  * Everyone, victim included, hears `kicked`; then the victim is unlinked at
- * once so that no later fan-out reaches its closing conn.
+ * once so that no later fan-out reaches its closing conn. In version 2 the
+ * room has moved to a key the victim never learns before anyone hears.
  */
 static void
 cmd_kick(struct cmd_ctx *c)
@@ -221,14 +327,34 @@ cmd_kick(struct cmd_ctx *c)
 	struct conn		*conn;
 	struct proto_str	 parts[3] = { PROTO_STR("kicked"),
 				    PROTO_STR(""), member_alias(c->member) };
+	int			 v2 = c->req->newkey.len > 0;
 
 	if (!cmd_moderates(c) || (t = cmd_target(c)) == NULL)
+		return;
+	if (v2 && cmd_move(c) == -1)
 		return;
 	parts[1] = member_alias(t);
 	room_send(t->room, NULL, msg_join(parts, 3));
 	conn = t->conn;
 	room_leave(c->tab, t, 0, NULL);
 	conn_close_async(conn, CLOSE_KICKED);
+	if (v2)
+		cmd_rekeyed(c);
+}
+
+static void
+cmd_rekey(struct cmd_ctx *c)
+{
+	if (cmd_moderates(c) && cmd_move(c) == 0)
+		cmd_rekeyed(c);
+}
+
+static void
+cmd_ping(struct cmd_ctx *c)
+{
+	struct proto_str	parts[2] = { PROTO_STR("pong"), c->req->id };
+
+	room_tell(c->conn, msg_join(parts, 2));
 }
 
 static void
@@ -256,6 +382,7 @@ cmd_exit(struct cmd_ctx *c)
 {
 	struct conn	*conn = c->conn;
 
+	cmd_ack(c);
 	room_leave(c->tab, c->member, 1, c->req->body.len > 0 ?
 	    &c->req->body : NULL);
 	conn_close_async(conn, CLOSE_BYE);

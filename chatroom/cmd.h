@@ -17,5 +17,11 @@ struct room_table;
  */
 void	cmd_exec(struct room_table *, struct conn *, struct member *,
 	    const char *frame, size_t len);
+/*
+ * Refuses a frame that will not run (err: PROTO_EFLOOD) with `error CODE`,
+ * `error CODE ID` when the frame carried a valid ID.
+ */
+void	cmd_refuse(struct conn *, struct member *, const char *frame,
+	    size_t len, int err);
 
 #endif

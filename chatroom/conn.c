@@ -27,7 +27,7 @@
 #define CONN_ANSWER_MAX		512
 
 static void	conn_on_event(struct handler *, uint32_t);
-static void	conn_deliver(void *, const char *, size_t);
+static void	conn_deliver(void *, const char *, size_t, int);
 static void	conn_reject(struct conn *, const struct hs_result *);
 static void	conn_close_now(struct conn *, enum proto_close);
 
@@ -409,11 +409,14 @@ conn_serve_held(struct conn *c)
 
 /* ws.c hands up a whole text message of this conn's: the room decides. */
 static void
-conn_deliver(void *arg, const char *text, size_t len)
+conn_deliver(void *arg, const char *text, size_t len, int refused)
 {
 	struct conn	*c = arg;
 
-	cmd_exec(c->set->rooms, c, c->member, text, len);
+	if (refused != 0)
+		cmd_refuse(c, c->member, text, len, refused);
+	else
+		cmd_exec(c->set->rooms, c, c->member, text, len);
 }
 
 void

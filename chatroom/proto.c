@@ -9,19 +9,20 @@
 #include "common/key.h"
 #include "proto.h"
 
-#define MAX_FIELDS	4	/* create VERSION KEY ALIAS MODE */
+#define MAX_FIELDS	5	/* kick ID ALIAS OLDKEY NEWKEY BODY */
 
 typedef int	(*parse_fn)(struct proto_req *, const struct proto_str *);
 
 /*
- * The grammar: each command with its field count. With rest set, the last
- * field runs to the end of the frame (a BODY), so extra spaces there are the
- * body's fault, not the frame's.
+ * A grammar: each command with its field count. With rest set, the last field
+ * runs to the end of the frame (a BODY), so extra spaces there are the body's
+ * fault, not the frame's. With id set, the first field is an ID and parse
+ * sees the fields after it. A command a version lacks has no name.
  */
 struct grammar {
 	const char	*name;
 	size_t		 min, max;
-	int		 rest;
+	int		 rest, id;
 	parse_fn	 parse;
 };
 
@@ -30,17 +31,33 @@ static int	parse_join(struct proto_req *, const struct proto_str *);
 static int	parse_msg(struct proto_req *, const struct proto_str *);
 static int	parse_purr(struct proto_req *, const struct proto_str *);
 static int	parse_kick(struct proto_req *, const struct proto_str *);
+static int	parse_kick2(struct proto_req *, const struct proto_str *);
+static int	parse_rekey(struct proto_req *, const struct proto_str *);
 static int	parse_none(struct proto_req *, const struct proto_str *);
 static int	parse_exit(struct proto_req *, const struct proto_str *);
 
-static const struct grammar grammar[PROTO_NCMDS] = {
-	[PROTO_CREATE] =	{ "create", 4, 4, 0, parse_create },
-	[PROTO_JOIN] =		{ "join", 3, 4, 0, parse_join },
-	[PROTO_MSG] =		{ "msg", 1, 1, 1, parse_msg },
-	[PROTO_PURR] =		{ "purr", 2, 2, 1, parse_purr },
-	[PROTO_KICK] =		{ "kick", 1, 1, 0, parse_kick },
-	[PROTO_STOP] =		{ "stop", 0, 0, 0, parse_none },
-	[PROTO_EXIT] =		{ "exit", 0, 1, 1, parse_exit },
+static const struct grammar grammar_v1[PROTO_NCMDS] = {
+	[PROTO_CREATE] =	{ "create", 4, 4, 0, 0, parse_create },
+	[PROTO_JOIN] =		{ "join", 3, 4, 0, 0, parse_join },
+	[PROTO_MSG] =		{ "msg", 1, 1, 1, 0, parse_msg },
+	[PROTO_PURR] =		{ "purr", 2, 2, 1, 0, parse_purr },
+	[PROTO_KICK] =		{ "kick", 1, 1, 0, 0, parse_kick },
+	[PROTO_STOP] =		{ "stop", 0, 0, 0, 0, parse_none },
+	[PROTO_EXIT] =		{ "exit", 0, 1, 1, 0, parse_exit },
+	[PROTO_PING] =		{ NULL, 0, 0, 0, 0, NULL },
+	[PROTO_REKEY] =		{ NULL, 0, 0, 0, 0, NULL },
+};
+
+static const struct grammar grammar_v2[PROTO_NCMDS] = {
+	[PROTO_CREATE] =	{ "create", 4, 4, 0, 0, parse_create },
+	[PROTO_JOIN] =		{ "join", 3, 4, 0, 0, parse_join },
+	[PROTO_MSG] =		{ "msg", 2, 2, 1, 1, parse_msg },
+	[PROTO_PURR] =		{ "purr", 3, 3, 1, 1, parse_purr },
+	[PROTO_KICK] =		{ "kick", 5, 5, 1, 1, parse_kick2 },
+	[PROTO_STOP] =		{ "stop", 0, 0, 0, 0, parse_none },
+	[PROTO_EXIT] =		{ "exit", 1, 2, 1, 1, parse_exit },
+	[PROTO_PING] =		{ "ping", 1, 1, 0, 1, parse_none },
+	[PROTO_REKEY] =		{ "rekey", 4, 4, 1, 1, parse_rekey },
 };
 
 /* Indexed by -error. */
@@ -48,7 +65,7 @@ static const char *const error_names[] = {
 	NULL, "badcommand", "version", "badkey", "badalias", "badmode",
 	"badbody", "badtoken", "notjoined", "joined", "exists", "noroom",
 	"aliastaken", "roomfull", "toomanyrooms", "nosuchmember", "self",
-	"notallowed", "flood"
+	"notallowed", "flood", "badid", "roomversion", "stale"
 };
 
 const char *
@@ -103,7 +120,7 @@ proto_cmd_name(enum proto_cmd cmd)
 {
 	if ((unsigned)cmd >= PROTO_NCMDS)
 		return NULL;
-	return grammar[cmd].name;
+	return grammar_v2[cmd].name;
 }
 
 const char *
@@ -216,6 +233,22 @@ proto_body_valid(const char *s, size_t len)
 }
 
 int
+proto_id_valid(const char *s, size_t len)
+{
+	unsigned long long	v = 0;
+	size_t			i;
+
+	if (len == 0 || len > 16 || s[0] == '0')
+		return 0;
+	for (i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+		v = v * 10 + (unsigned long long)(s[i] - '0');
+	}
+	return v <= PROTO_ID_MAX;
+}
+
+int
 proto_alias_equal(const char *a, size_t alen, const char *b, size_t blen)
 {
 	size_t		i;
@@ -240,7 +273,11 @@ proto_alias_equal(const char *a, size_t alen, const char *b, size_t blen)
 static int
 parse_entry(struct proto_req *req, const struct proto_str *f)
 {
-	if (!str_is(&f[0], PROTO_VERSION))
+	if (str_is(&f[0], "1"))
+		req->version = PROTO_V1;
+	else if (str_is(&f[0], "2"))
+		req->version = PROTO_V2;
+	else
 		return PROTO_EVERSION;
 	if (!key_valid(f[1].p, f[1].len))
 		return PROTO_EBADKEY;
@@ -310,6 +347,30 @@ parse_kick(struct proto_req *req, const struct proto_str *f)
 	return 0;
 }
 
+/* OLDKEY NEWKEY BODY, which rekey and kick of version 2 end with. */
+static int
+parse_rekey(struct proto_req *req, const struct proto_str *f)
+{
+	if (!key_valid(f[0].p, f[0].len) || !key_valid(f[1].p, f[1].len))
+		return PROTO_EBADKEY;
+	if (!proto_body_valid(f[2].p, f[2].len))
+		return PROTO_EBADBODY;
+	req->key = f[0];
+	req->newkey = f[1];
+	req->body = f[2];
+	return 0;
+}
+
+static int
+parse_kick2(struct proto_req *req, const struct proto_str *f)
+{
+	int	rc;
+
+	if ((rc = parse_kick(req, f)) != 0)
+		return rc;
+	return parse_rekey(req, f + 1);
+}
+
 static int
 parse_none(struct proto_req *req, const struct proto_str *f)
 {
@@ -342,13 +403,13 @@ has_empty_field(const char *frame, size_t len)
 }
 
 static const struct grammar *
-grammar_find(const struct proto_str *name)
+grammar_find(const struct grammar *gr, const struct proto_str *name)
 {
 	size_t	i;
 
 	for (i = 0; i < PROTO_NCMDS; i++)
-		if (str_is(name, grammar[i].name))
-			return &grammar[i];
+		if (gr[i].name != NULL && str_is(name, gr[i].name))
+			return &gr[i];
 	return NULL;
 }
 
@@ -379,8 +440,23 @@ split(struct proto_str *f, size_t max, int rest, const char *s, size_t len)
 	return n;
 }
 
-int
-proto_parse(struct proto_req *req, const char *frame, size_t len)
+/* The ID that follows the command name at s[0..len), if it is one. */
+static struct proto_str
+first_id(const char *s, size_t len)
+{
+	const char		*sp = memchr(s, ' ', len);
+	struct proto_str	 id = { s, len };
+
+	if (sp != NULL)
+		id.len = (size_t)(sp - s);
+	if (!proto_id_valid(id.p, id.len))
+		return (struct proto_str){ NULL, 0 };
+	return id;
+}
+
+static int
+parse_grammar(struct proto_req *req, const struct grammar *gr,
+    const char *frame, size_t len)
 {
 	struct proto_str	 name, f[MAX_FIELDS];
 	const struct grammar	*g;
@@ -389,17 +465,52 @@ proto_parse(struct proto_req *req, const char *frame, size_t len)
 
 	memset(req, 0, sizeof(*req));
 	memset(f, 0, sizeof(f));
-	if (has_empty_field(frame, len))
+	if (len == 0)
 		return PROTO_EBADCOMMAND;
 	name.p = frame;
 	sp = memchr(frame, ' ', len);
 	name.len = sp == NULL ? len : (size_t)(sp - frame);
-	if ((g = grammar_find(&name)) == NULL)
+	if ((g = grammar_find(gr, &name)) == NULL)
+		return PROTO_EBADCOMMAND;
+	req->cmd = (enum proto_cmd)(g - gr);
+	if (g->id && sp != NULL)
+		req->id = first_id(sp + 1, len - name.len - 1);
+	if (has_empty_field(frame, len))
 		return PROTO_EBADCOMMAND;
 	n = sp == NULL ? 0 : split(f, g->max, g->rest, sp + 1,
 	    len - name.len - 1);
 	if (n < g->min || n > g->max)
 		return PROTO_EBADCOMMAND;
-	req->cmd = (enum proto_cmd)(g - grammar);
-	return g->parse(req, f);
+	if (g->id && req->id.len == 0)
+		return PROTO_EBADID;
+	return g->parse(req, f + g->id);
+}
+
+int
+proto_parse_as(struct proto_req *req, int version, const char *frame,
+    size_t len)
+{
+	struct proto_str	 name = { frame, len };
+	const char		*sp;
+	int			 rc;
+
+	if (version == PROTO_V2)
+		return parse_grammar(req, grammar_v2, frame, len);
+	if ((rc = parse_grammar(req, grammar_v1, frame, len)) == 0 ||
+	    version == PROTO_V1)
+		return rc;
+	/* No room yet: a version 2 client may already ping, or say more. */
+	if (len > 0 && (sp = memchr(frame, ' ', len)) != NULL)
+		name.len = (size_t)(sp - frame);
+	if (grammar_find(grammar_v1, &name) == NULL)
+		return parse_grammar(req, grammar_v2, frame, len);
+	if (parse_grammar(req, grammar_v2, frame, len) == 0)
+		return 0;
+	return parse_grammar(req, grammar_v1, frame, len);
+}
+
+int
+proto_parse(struct proto_req *req, const char *frame, size_t len)
+{
+	return proto_parse_as(req, PROTO_V1, frame, len);
 }

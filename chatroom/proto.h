@@ -1,15 +1,18 @@
 /*
- * proto.h: the client side of the relay protocol (man/sanctuary.7, version 1)
- * as pure functions over bytes. proto.c allocates nothing, calls no library
- * and touches no global state, so a fuzzer links it alone. Parsed fields
- * point into the frame.
+ * proto.h: the client side of the relay protocol (man/sanctuary.7, versions
+ * 1 and 2) as pure functions over bytes. proto.c allocates nothing, calls no
+ * library and touches no global state, so a fuzzer links it alone. Parsed
+ * fields point into the frame.
  */
 #ifndef CHATROOM_PROTO_H
 #define CHATROOM_PROTO_H
 
 #include <stddef.h>
 
-#define PROTO_VERSION	"1"
+#define PROTO_V1	1
+#define PROTO_V2	2
+#define PROTO_VNONE	0		/* in no room yet: proto_parse_as */
+#define PROTO_ID_MAX	9007199254740991ULL	/* 2^53 - 1 */
 #define PROTO_ALIAS_MAX	32		/* bytes */
 
 /* Client commands, in the order of sanctuary(7). */
@@ -21,6 +24,8 @@ enum proto_cmd {
 	PROTO_KICK,
 	PROTO_STOP,
 	PROTO_EXIT,
+	PROTO_PING,		/* version 2 */
+	PROTO_REKEY,		/* version 2 */
 	PROTO_NCMDS
 };
 
@@ -31,8 +36,8 @@ enum proto_mode {
 
 /*
  * Every `error CODE` of the protocol; proto_error_name() gives CODE. The parser
- * returns the first seven (syntax); the rest are for the room logic and the
- * conn layer (PROTO_EFLOOD).
+ * returns the first seven (syntax) and PROTO_EBADID; the rest are for the room
+ * logic and the conn layer (PROTO_EFLOOD).
  */
 enum proto_error {
 	PROTO_OK = 0,
@@ -53,7 +58,10 @@ enum proto_error {
 	PROTO_ENOSUCHMEMBER = -15,
 	PROTO_ESELF = -16,
 	PROTO_ENOTALLOWED = -17,
-	PROTO_EFLOOD = -18
+	PROTO_EFLOOD = -18,
+	PROTO_EBADID = -19,
+	PROTO_EROOMVERSION = -20,
+	PROTO_ESTALE = -21
 };
 
 /*
@@ -90,22 +98,39 @@ struct proto_str {
 /* One parsed client frame. Fields a command does not carry are absent. */
 struct proto_req {
 	enum proto_cmd	 cmd;
+	int		 version;	/* create, join: PROTO_V1 or PROTO_V2 */
 	enum proto_mode	 mode;		/* create */
-	struct proto_str key;		/* create, join */
+	struct proto_str id;		/* version 2: msg, purr, exit, ping,
+					 * rekey, kick (digits, no sign) */
+	struct proto_str key;		/* create, join; rekey, kick: OLDKEY */
+	struct proto_str newkey;	/* rekey, kick of version 2 */
 	struct proto_str alias;		/* create, join, purr, kick */
 	struct proto_str token;		/* join, optional */
-	struct proto_str body;		/* msg, purr; exit optional */
+	struct proto_str body;		/* msg, purr, rekey, kick of version 2;
+					 * exit optional */
 };
 
 /*
- * Parses frame[0..len) into req. Returns 0, or the first error found: the shape
- * of the frame (PROTO_EBADCOMMAND: unknown command, wrong field count, empty
- * field, leading, trailing or double space), then each field left to right.
- * The last field of msg, purr and exit is the rest of the frame, so a space in
- * it is PROTO_EBADBODY. On error req holds nothing useful.
+ * Parses frame[0..len) by the grammar of version (PROTO_V1, PROTO_V2) into
+ * req. Returns 0, or the first error found: the shape of the frame
+ * (PROTO_EBADCOMMAND: unknown command, wrong field count, empty field,
+ * leading, trailing or double space), then each field left to right. The last
+ * field of msg, purr, exit, rekey and kick (version 2) is the rest of the
+ * frame, so a space in it is PROTO_EBADBODY. On error req holds nothing
+ * useful but req->id: set whenever the frame names a command that carries an
+ * ID and its first field is a valid one, so that the refusal can name it.
+ * PROTO_VNONE, for a conn that is in no room yet, takes a frame by version 1
+ * and, when version 1 refuses it, by version 2 if that accepts it or knows
+ * the command alone (ping). create and join take VERSION 1 or 2 in any grammar
+ * and set req->version.
  */
+int		 proto_parse_as(struct proto_req *req, int version,
+		    const char *frame, size_t len);
+/* proto_parse_as(req, PROTO_V1, frame, len). */
 int		 proto_parse(struct proto_req *req, const char *frame,
 		    size_t len);
+/* 1 if s[0..len) is an ID: decimal 1..PROTO_ID_MAX, no leading zero. */
+int		 proto_id_valid(const char *s, size_t len);
 /* The wire CODE of a negative enum proto_error, or NULL for anything else. */
 const char	*proto_error_name(int err);
 /* The wire code and reason of a close; 0 and "" for CLOSE_NONE or junk. */

@@ -1,9 +1,11 @@
 /*
  * room.c: the room table. A hash table of rooms keyed by room key, hashed with
  * SipHash (crypto_shorthash) under a key drawn at startup so that clients
- * cannot aim many room keys at one bucket. Each room holds its members in join
- * order. Nothing here touches a socket: effects go through sink.h, and sink.h
- * never calls back in, so a fan-out cannot re-enter the table.
+ * cannot aim many room keys at one bucket. A second array of as many buckets
+ * holds the keys rooms moved away from (room_move). Each room holds its
+ * members in join order. Nothing here touches a socket: effects go through
+ * sink.h, and sink.h never calls back in, so a fan-out cannot re-enter the
+ * table.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -20,8 +22,11 @@
 
 #define BUCKETS_MIN	16
 
+static void	room_unhook(struct room_table *, struct room *);
+
 struct room_table {
 	struct room		**buckets;
+	struct retired		**rbuckets;	/* as many as buckets */
 	size_t			  nbuckets;	/* a power of two */
 	size_t			  nrooms, nmembers;
 	struct room_limits	  limits;
@@ -46,8 +51,11 @@ rooms_new(const struct room_limits *limits)
 
 	if ((tab = calloc(1, sizeof(*tab))) == NULL)
 		return NULL;
-	if ((tab->buckets = calloc(BUCKETS_MIN, sizeof(*tab->buckets))) ==
-	    NULL) {
+	tab->buckets = calloc(BUCKETS_MIN, sizeof(*tab->buckets));
+	tab->rbuckets = calloc(BUCKETS_MIN, sizeof(*tab->rbuckets));
+	if (tab->buckets == NULL || tab->rbuckets == NULL) {
+		free(tab->buckets);
+		free(tab->rbuckets);
 		free(tab);
 		return NULL;
 	}
@@ -64,16 +72,27 @@ member_free(struct member *m)
 	free(m);
 }
 
-/* Unhooks an empty room from the table, wipes and frees it. */
+static void
+retired_unlink(struct room_table *tab, struct retired *r)
+{
+	struct retired	**pp;
+
+	pp = &tab->rbuckets[r->hash & (tab->nbuckets - 1)];
+	while (*pp != r)
+		pp = &(*pp)->next;
+	*pp = r->next;
+}
+
+/* Unhooks an empty room and its retired keys, wipes and frees it. */
 static void
 room_free(struct room_table *tab, struct room *room)
 {
-	struct room	**pp;
+	size_t	i;
 
-	pp = &tab->buckets[room->hash & (tab->nbuckets - 1)];
-	while (*pp != room)
-		pp = &(*pp)->next;
-	*pp = room->next;
+	for (i = 0; i < room->nretired; i++)
+		retired_unlink(tab, &room->retired[(room->oldest + i) %
+		    ROOM_RETIRED]);
+	room_unhook(tab, room);
 	tab->nrooms--;
 	sodium_memzero(room, sizeof(*room));
 	free(room);
@@ -98,6 +117,7 @@ rooms_free(struct room_table *tab)
 		}
 	}
 	free(tab->buckets);
+	free(tab->rbuckets);
 	sodium_memzero(tab, sizeof(*tab));
 	free(tab);
 }
@@ -148,25 +168,121 @@ room_find(struct room_table *tab, const struct proto_str *key)
 	return NULL;
 }
 
-/* Doubles the bucket array; on ENOMEM the table just stays more crowded. */
+struct room *
+room_find_retired(struct room_table *tab, const struct proto_str *key)
+{
+	struct retired	*r;
+	uint64_t	 h;
+
+	if (key->len != KEY_LEN)
+		return NULL;
+	h = table_hash(tab, key->p);
+	for (r = tab->rbuckets[h & (tab->nbuckets - 1)]; r != NULL;
+	    r = r->next)
+		if (r->hash == h && key_equal(r->key, key->p))
+			return r->room;
+	return NULL;
+}
+
+/* 1 if key is a room's, current or retired. */
+static int
+key_taken(struct room_table *tab, const struct proto_str *key)
+{
+	return room_find(tab, key) != NULL ||
+	    room_find_retired(tab, key) != NULL;
+}
+
+/*
+ * Doubles both bucket arrays; on ENOMEM the table just stays more crowded.
+ */
 static void
 table_grow(struct room_table *tab)
 {
 	struct room	**nb, *room, *next;
+	struct retired	**nr, *r, *rnext;
 	size_t		  n = tab->nbuckets * 2, i;
 
 	if (n < tab->nbuckets || (nb = calloc(n, sizeof(*nb))) == NULL)
 		return;
+	if ((nr = calloc(n, sizeof(*nr))) == NULL) {
+		free(nb);
+		return;
+	}
 	for (i = 0; i < tab->nbuckets; i++) {
 		for (room = tab->buckets[i]; room != NULL; room = next) {
 			next = room->next;
 			room->next = nb[room->hash & (n - 1)];
 			nb[room->hash & (n - 1)] = room;
 		}
+		for (r = tab->rbuckets[i]; r != NULL; r = rnext) {
+			rnext = r->next;
+			r->next = nr[r->hash & (n - 1)];
+			nr[r->hash & (n - 1)] = r;
+		}
 	}
 	free(tab->buckets);
+	free(tab->rbuckets);
 	tab->buckets = nb;
+	tab->rbuckets = nr;
 	tab->nbuckets = n;
+}
+
+/* Links room into its bucket under room->key. */
+static void
+room_hook(struct room_table *tab, struct room *room)
+{
+	size_t	b;
+
+	room->hash = table_hash(tab, room->key);
+	b = room->hash & (tab->nbuckets - 1);
+	room->next = tab->buckets[b];
+	tab->buckets[b] = room;
+}
+
+static void
+room_unhook(struct room_table *tab, struct room *room)
+{
+	struct room	**pp;
+
+	pp = &tab->buckets[room->hash & (tab->nbuckets - 1)];
+	while (*pp != room)
+		pp = &(*pp)->next;
+	*pp = room->next;
+}
+
+/* Keeps room's current key as retired, forgetting the oldest if full. */
+static void
+room_retire(struct room_table *tab, struct room *room)
+{
+	struct retired	*r;
+	size_t		 b;
+
+	if (room->nretired == ROOM_RETIRED) {
+		r = &room->retired[room->oldest];
+		retired_unlink(tab, r);
+		room->oldest = (room->oldest + 1) % ROOM_RETIRED;
+	} else
+		r = &room->retired[(room->oldest + room->nretired++) %
+		    ROOM_RETIRED];
+	memcpy(r->key, room->key, sizeof(r->key));
+	r->hash = room->hash;
+	r->room = room;
+	b = r->hash & (tab->nbuckets - 1);
+	r->next = tab->rbuckets[b];
+	tab->rbuckets[b] = r;
+}
+
+int
+room_move(struct room_table *tab, struct room *room,
+    const struct proto_str *newkey)
+{
+	if (newkey->len != KEY_LEN || key_taken(tab, newkey))
+		return PROTO_EEXISTS;
+	room_unhook(tab, room);
+	room_retire(tab, room);
+	memcpy(room->key, newkey->p, KEY_LEN);
+	room_hook(tab, room);
+	return 0;
 }
 
 static struct member *
@@ -199,9 +315,8 @@ room_create(struct member **out, struct room_table *tab, struct conn *conn,
 {
 	struct room	*room;
 	struct member	*m;
-	size_t		 b;
 
-	if (room_find(tab, &req->key) != NULL)
+	if (key_taken(tab, &req->key))
 		return PROTO_EEXISTS;
 	if (tab->nrooms >= tab->limits.max_rooms)
 		return PROTO_ETOOMANYROOMS;
@@ -216,14 +331,12 @@ room_create(struct member **out, struct room_table *tab, struct conn *conn,
 	TAILQ_INIT(&room->members);
 	memcpy(room->key, req->key.p, KEY_LEN);
 	room->mode = req->mode;
+	room->version = req->version == PROTO_V2 ? PROTO_V2 : PROTO_V1;
 	if (room->mode == PROTO_OWNER)
 		room->moderator = m;
 	if (tab->nrooms >= tab->nbuckets)
 		table_grow(tab);
-	room->hash = table_hash(tab, room->key);
-	b = room->hash & (tab->nbuckets - 1);
-	room->next = tab->buckets[b];
-	tab->buckets[b] = room;
+	room_hook(tab, room);
 	tab->nrooms++;
 	member_link(tab, m);
 	*out = m;

@@ -21,6 +21,9 @@ struct room_table;
 /* Returned with the negative enum proto_error codes: out of memory. */
 #define ROOM_ENOMEM	(-128)
 
+/* Keys a room has moved away from and still knows, for resume only. */
+#define ROOM_RETIRED	4
+
 struct member {
 	TAILQ_ENTRY(member)	 entry;		/* in join order */
 	struct room		*room;		/* not owned */
@@ -32,21 +35,47 @@ struct member {
 
 TAILQ_HEAD(member_list, member);
 
+/*
+ * A key the room was moved away from (room_move). Only a resume with a valid
+ * TOKEN finds the room by it; it stays taken for create and rekey.
+ */
+struct retired {
+	struct retired		*next;		/* hash chain of retired keys */
+	uint64_t		 hash;
+	struct room		*room;		/* not owned: the holder */
+	char			 key[KEY_LEN + 1];
+};
+
 struct room {
 	struct room		*next;		/* hash chain */
 	uint64_t		 hash;
+	int			 version;	/* PROTO_V1, PROTO_V2 */
 	struct member_list	 members;
 	size_t			 nmembers;
 	enum proto_mode		 mode;
 	struct member		*moderator;	/* owner mode only; not owned */
 	char			 key[KEY_LEN + 1];
+	struct retired		 retired[ROOM_RETIRED];	/* a ring */
+	size_t			 nretired, oldest;
 };
 
 struct room	*room_find(struct room_table *, const struct proto_str *key);
+/* The room that retired key, or NULL. */
+struct room	*room_find_retired(struct room_table *,
+		    const struct proto_str *key);
 /*
- * Makes room req->key with conn as its only member (*out) and moderator in
- * owner mode. Returns 0, PROTO_EEXISTS, PROTO_ETOOMANYROOMS, PROTO_EROOMFULL
- * or ROOM_ENOMEM; nothing changed unless 0. Calls conn_set_member().
+ * Gives room the key newkey and retires its current one (the oldest retired
+ * key is forgotten when ROOM_RETIRED are kept), in one step. Returns 0, or
+ * PROTO_EEXISTS with nothing changed when newkey is a room's key, current or
+ * retired. Allocates nothing.
+ */
+int		 room_move(struct room_table *, struct room *,
+		    const struct proto_str *newkey);
+/*
+ * Makes room req->key of req->version with conn as its only member (*out) and
+ * moderator in owner mode. Returns 0, PROTO_EEXISTS (a retired key too),
+ * PROTO_ETOOMANYROOMS, PROTO_EROOMFULL or ROOM_ENOMEM; nothing changed unless
+ * 0. Calls conn_set_member().
  */
 int		 room_create(struct member **out, struct room_table *,
 		    struct conn *, const struct proto_req *req);

@@ -184,37 +184,6 @@ ws_throttled(const struct ws_state *ws)
 	return ws->throttled && ws->open;
 }
 
-/* A message of our own to the peer; a refusal closes as conn_send would. */
-static void
-ws_say(struct ws_state *ws, struct msg *m)
-{
-	switch (ws_send(ws, m)) {
-	case WS_SENT_FULL:
-		(void)ws_close_now(ws, CLOSE_QUEUE);
-		break;
-	case WS_SENT_NOMEM:
-		ws_close_after(ws, CLOSE_INTERNAL);
-		break;
-	case WS_SENT:
-	case WS_SENT_DEAD:
-		break;
-	}
-}
-
-static void
-ws_send_error(struct ws_state *ws, int err)
-{
-	const char		*code = proto_error_name(err);
-	struct proto_str	 f[2] = { PROTO_STR("error"),
-				    { code, strlen(code) } };
-	struct msg		*m;
-
-	if ((m = msg_join(f, 2)) == NULL)
-		return;
-	ws_say(ws, m);
-	msg_unref(m);
-}
-
 /* More of the peer's bytes are already here, waiting to be read. */
 static int
 ws_input_waiting(const struct ws_state *ws)
@@ -241,13 +210,14 @@ ws_dispatch(struct ws_state *ws)
 	ws_refill(ws, *ws->now);
 	if (ws->tokens < WS_TOKEN) {
 		ws->throttled = 1;
-		ws_send_error(ws, PROTO_EFLOOD);
+		ws->deliver(ws->arg, (const char *)ws->in.data, ws->in.len,
+		    PROTO_EFLOOD);
 		ws_strike(ws);
 		buf_clear(&ws->in);
 		return;
 	}
 	ws->tokens -= WS_TOKEN;
-	ws->deliver(ws->arg, (const char *)ws->in.data, ws->in.len);
+	ws->deliver(ws->arg, (const char *)ws->in.data, ws->in.len, 0);
 	buf_clear(&ws->in);
 	if (ws->tokens < WS_TOKEN) {
 		ws->throttled = 1;

@@ -21,8 +21,12 @@ struct msg;
 struct relay_config;
 struct transport;
 
-/* A whole text message from the peer, for the layer above (the room). */
-typedef void	(*ws_deliver_fn)(void *arg, const char *text, size_t len);
+/*
+ * A whole text message from the peer, for the layer above (the room); with
+ * refused set (PROTO_EFLOOD) it must be refused, not run.
+ */
+typedef void	(*ws_deliver_fn)(void *arg, const char *text, size_t len,
+		    int refused);
 
 struct ws_state {
 	wslay_event_context_ptr	 ctx;		/* NULL at rest: ws_rest() */

@@ -479,17 +479,21 @@ def run_daemon_line(line):
 
 # ------------------------------------------------------------ sanctuary(7)
 
-def transcript():
+def transcripts():
+	"""Every session between BEGIN and END TRANSCRIPT (version 1, 2)."""
 	src = read("man/sanctuary.7")
-	m = re.search(r'^\.\\" BEGIN TRANSCRIPT\n(.*?)^\.\\" END TRANSCRIPT',
+	found = re.findall(r'^\.\\" BEGIN TRANSCRIPT\n(.*?)^\.\\" END TRANSCRIPT',
 	    src, re.M | re.S)
-	check(m, "sanctuary.7: no transcript")
-	steps = []
-	for line in m.group(1).splitlines():
-		t = re.fullmatch(r"(\w+)([<>])\s+(.*)", line)
-		check(t, "transcript line %r" % line)
-		steps.append(t.groups())
-	return steps
+	check(found, "sanctuary.7: no transcript")
+	out = []
+	for block in found:
+		steps = []
+		for line in block.splitlines():
+			t = re.fullmatch(r"(\w+)([<>])\s+(.*)", line)
+			check(t, "transcript line %r" % line)
+			steps.append(t.groups())
+		out.append(steps)
+	return out
 
 
 async def replay(port, steps):
@@ -547,9 +551,12 @@ def with_relay(fn, *extra):
 
 
 def check_transcript():
-	steps = transcript()
-	check(len(steps) > 20, "transcript too short")
-	with_relay(lambda port: asyncio.run(replay(port, steps)))
+	all_steps = transcripts()
+	check(len(all_steps) >= 2, "sanctuary.7: want the version 1 and 2 "
+	    "transcripts, found %d" % len(all_steps))
+	for steps in all_steps:
+		check(len(steps) > 20, "transcript too short")
+		with_relay(lambda port: asyncio.run(replay(port, steps)))
 
 
 def check_websockets_example():

@@ -1,5 +1,6 @@
 /*
- * fuzz_proto.c: proto_parse() and the field validators against a second,
+ * fuzz_proto.c: proto_parse_as() (versions 1 and 2, and a conn in no room
+ * yet) and the field validators against a second,
  * deliberately naive implementation written from sanctuary(7) alone. The two
  * must agree on every frame: the same error code, or the same fields pointing
  * at the same bytes of the frame. KEY validity is also checked against
@@ -28,7 +29,7 @@ struct span {
 struct ref {
 	int		 cmd;
 	int		 mode;
-	struct span	 key, alias, token, body;
+	struct span	 id, key, newkey, alias, token, body;
 };
 
 /* Strict UTF-8 (RFC 3629): length of the sequence at s, 0 if invalid. */
@@ -160,7 +161,7 @@ ref_rest(const char *s, size_t len, const struct span *tok, size_t i)
 static int
 ref_join_fields(struct ref *r, const struct span *t, size_t nf)
 {
-	if (!ref_is(t[1], "1"))
+	if (!ref_is(t[1], "1") && !ref_is(t[1], "2"))
 		return PROTO_EVERSION;
 	if (!ref_key(t[2].p, t[2].n))
 		return PROTO_EBADKEY;
@@ -171,20 +172,69 @@ ref_join_fields(struct ref *r, const struct span *t, size_t nf)
 	return 0;
 }
 
+/* An ID: 1 to 16 digits, no leading zero, at most 2^53 - 1 as a string. */
+static int
+ref_id(struct span s)
+{
+	static const char	max[] = "9007199254740991";
+	size_t			i;
+
+	if (s.n == 0 || s.n > 16 || s.p[0] == '0')
+		return 0;
+	for (i = 0; i < s.n; i++)
+		if (s.p[i] < '0' || s.p[i] > '9')
+			return 0;
+	return s.n < 16 || memcmp(s.p, max, 16) <= 0;
+}
+
+/*
+ * Version 2's commands that differ: t[1] is the ID; the fields follow. The
+ * count is checked first, then each field left to right.
+ */
+static int
+ref_parse2(struct ref *r, const char *s, size_t len, const struct span *t,
+    size_t nf)
+{
+	static const size_t	need[] = { [PROTO_MSG] = 2, [PROTO_PURR] = 3,
+		[PROTO_KICK] = 5, [PROTO_EXIT] = 1, [PROTO_PING] = 1,
+		[PROTO_REKEY] = 4 };
+	size_t			k;
+
+	if (nf < need[r->cmd] || (r->cmd == PROTO_PING && nf != 1))
+		return PROTO_EBADCOMMAND;
+	if (!ref_id(t[1]))
+		return PROTO_EBADID;
+	k = 2;
+	if (r->cmd == PROTO_PURR || r->cmd == PROTO_KICK) {
+		if (!ref_alias(t[2].p, t[2].n))
+			return PROTO_EBADALIAS;
+		r->alias = t[k++];
+	}
+	if (r->cmd == PROTO_KICK || r->cmd == PROTO_REKEY) {
+		if (!ref_key(t[k].p, t[k].n) || !ref_key(t[k + 1].p,
+		    t[k + 1].n))
+			return PROTO_EBADKEY;
+		r->key = t[k];
+		r->newkey = t[k + 1];
+		k += 2;
+	}
+	if (r->cmd == PROTO_PING || (r->cmd == PROTO_EXIT && nf == 1))
+		return 0;
+	r->body = ref_rest(s, len, t, k);
+	return ref_body(r->body.p, r->body.n) ? 0 : PROTO_EBADBODY;
+}
+
 /* sanctuary(7)'s frame grammar, spelled out the long way. */
 static int
-ref_parse(struct ref *r, const char *s, size_t len)
+ref_parse(struct ref *r, int version, const char *s, size_t len)
 {
 	static const char *const names[] = { "create", "join", "msg", "purr",
-		"kick", "stop", "exit" };
+		"kick", "stop", "exit", "ping", "rekey" };
 	struct span	 t[REF_MAXTOK];
 	size_t		 i, ntok = 0, nf, start = 0;
-	int		 rc;
+	int		 rc, has_id;
 
 	memset(r, 0, sizeof(*r));
-	if (len == 0 || s[0] == ' ' || s[len - 1] == ' ' ||
-	    memmem(s, len, "  ", 2) != NULL)
-		return PROTO_EBADCOMMAND;
 	for (i = 0; i <= len; i++) {
 		if (i < len && s[i] != ' ')
 			continue;
@@ -194,9 +244,18 @@ ref_parse(struct ref *r, const char *s, size_t len)
 		start = i + 1;
 	}
 	nf = ntok - 1;
-	for (r->cmd = 0; r->cmd < 7; r->cmd++)
+	for (r->cmd = 0; r->cmd < (version == PROTO_V2 ? 9 : 7); r->cmd++)
 		if (ref_is(t[0], names[r->cmd]))
 			break;
+	has_id = version == PROTO_V2 && r->cmd >= PROTO_MSG &&
+	    r->cmd != PROTO_STOP && r->cmd <= PROTO_REKEY;
+	if (has_id && nf >= 1 && ref_id(t[1]))
+		r->id = t[1];
+	if (len == 0 || s[0] == ' ' || s[len - 1] == ' ' ||
+	    memmem(s, len, "  ", 2) != NULL)
+		return PROTO_EBADCOMMAND;
+	if (has_id)
+		return ref_parse2(r, s, len, t, nf);
 	switch (r->cmd) {
 	case PROTO_CREATE:
 		if (nf != 4)
@@ -273,7 +332,7 @@ check_names(void)
 	if (done++)
 		return;
 	for (i = -40; i <= 2; i++)
-		if ((proto_error_name(i) != NULL) != (i <= -1 && i >= -18))
+		if ((proto_error_name(i) != NULL) != (i <= -1 && i >= -21))
 			abort();
 	for (i = 0; i < PROTO_NCMDS; i++)
 		if (proto_cmd_name((enum proto_cmd)i) == NULL)
@@ -282,8 +341,31 @@ check_names(void)
 		abort();
 }
 
+/*
+ * A conn in no room yet: version 1's answer, unless version 1 refuses and
+ * version 2 accepts the frame or alone knows its command.
+ */
+static int
+ref_parse_none(struct ref *r, const char *s, size_t len)
+{
+	static const char *const v1[] = { "create", "join", "msg", "purr",
+		"kick", "stop", "exit" };
+	const char	*sp = len > 0 ? memchr(s, ' ', len) : NULL;
+	struct span	 name = { s, sp == NULL ? len : (size_t)(sp - s) };
+	size_t		 i;
+	int		 rc;
+
+	if ((rc = ref_parse(r, PROTO_V1, s, len)) == 0)
+		return 0;
+	for (i = 0; i < 7 && !ref_is(name, v1[i]); i++)
+		;
+	if (i == 7 || ref_parse(r, PROTO_V2, s, len) == 0)
+		return ref_parse(r, PROTO_V2, s, len);
+	return ref_parse(r, PROTO_V1, s, len);
+}
+
 static void
-check_parse(const char *s, size_t len)
+check_parse_as(int version, const char *s, size_t len)
 {
 	struct proto_req req;
 	struct ref	 ref;
@@ -291,12 +373,15 @@ check_parse(const char *s, size_t len)
 	int		 rc, want;
 
 	memset(&req, 0xa5, sizeof(req));
-	rc = proto_parse(&req, s, len);
-	want = ref_parse(&ref, s, len);
+	rc = proto_parse_as(&req, version, s, len);
+	want = version == PROTO_VNONE ? ref_parse_none(&ref, s, len) :
+	    ref_parse(&ref, version, s, len);
 	if (rc != want)
 		abort();
+	check_field(&req.id, ref.id, s, len);
 	if (rc < 0) {
-		if (rc < PROTO_EBADTOKEN || proto_error_name(rc) == NULL)
+		if ((rc < PROTO_EBADTOKEN && rc != PROTO_EBADID) ||
+		    proto_error_name(rc) == NULL)
 			abort();
 		return;
 	}
@@ -306,10 +391,27 @@ check_parse(const char *s, size_t len)
 	if (len < strlen(name) || memcmp(s, name, strlen(name)) != 0)
 		abort();
 	check_field(&req.key, ref.key, s, len);
+	check_field(&req.newkey, ref.newkey, s, len);
 	check_field(&req.alias, ref.alias, s, len);
 	check_field(&req.token, ref.token, s, len);
 	check_field(&req.body, ref.body, s, len);
 	if (req.cmd == PROTO_CREATE && (int)req.mode != ref.mode)
+		abort();
+	if ((req.cmd == PROTO_CREATE || req.cmd == PROTO_JOIN) &&
+	    req.version != s[req.key.p - s - 2] - '0')
+		abort();
+}
+
+static void
+check_parse(const char *s, size_t len)
+{
+	struct proto_req req;
+
+	check_parse_as(PROTO_V1, s, len);
+	check_parse_as(PROTO_V2, s, len);
+	check_parse_as(PROTO_VNONE, s, len);
+	if (proto_parse(&req, s, len) != proto_parse_as(&req, PROTO_V1, s,
+	    len))
 		abort();
 }
 

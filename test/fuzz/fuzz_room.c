@@ -105,7 +105,7 @@ check_event(const unsigned char *p, size_t n)
 {
 	static const char *const verbs[] = { "welcome ", "joined ", "left ",
 		"moderator ", "msg ", "purr ", "kicked ", "stopped ",
-		"error " };
+		"error ", "ack ", "pong ", "rekey " };
 	size_t		 i;
 
 	if (n == 0 || p[n - 1] == ' ' || memchr(p, '\n', n) != NULL ||
@@ -263,6 +263,36 @@ check_room(const struct room *room)
 	return n;
 }
 
+/*
+ * The room is found by its key and by each retired one, which are all valid
+ * and distinct, and no more than ROOM_RETIRED; version 1 rooms never move.
+ */
+static void
+check_keys(struct room_table *tab, const struct room *room)
+{
+	const struct retired	*r;
+	struct proto_str	 k = { room->key, KEY_LEN };
+	size_t			 i, j;
+
+	if (room_find(tab, &k) != room || room_find_retired(tab, &k) != NULL ||
+	    room->nretired > ROOM_RETIRED || room->oldest >= ROOM_RETIRED ||
+	    (room->version == PROTO_V1 && room->nretired != 0) ||
+	    (room->version != PROTO_V1 && room->version != PROTO_V2))
+		abort();
+	for (i = 0; i < room->nretired; i++) {
+		r = &room->retired[(room->oldest + i) % ROOM_RETIRED];
+		k.p = r->key;
+		if (r->room != room || !key_valid(r->key, KEY_LEN) ||
+		    room_find_retired(tab, &k) != room ||
+		    room_find(tab, &k) != NULL)
+			abort();
+		for (j = 0; j < i; j++)
+			if (memcmp(r->key, room->retired[(room->oldest + j) %
+			    ROOM_RETIRED].key, KEY_LEN) == 0)
+				abort();
+	}
+}
+
 /* The table against the conns: every member is a live conn's, and back. */
 static void
 check_table(struct room_table *tab)
@@ -292,6 +322,8 @@ check_table(struct room_table *tab)
 	if (members != rooms_members(tab) || listed != members ||
 	    nrooms != rooms_count(tab) || nrooms > limits.max_rooms)
 		abort();
+	for (i = 0; i < nrooms; i++)
+		check_keys(tab, rooms[i]);
 }
 
 struct before {
@@ -299,6 +331,7 @@ struct before {
 	const struct room *room[MAX_FAKES];	/* compared, never followed */
 	char		 alias[MAX_FAKES][PROTO_ALIAS_MAX + 1];
 	int		 mod[MAX_FAKES];	/* moderated its room */
+	int		 version[MAX_FAKES];	/* its room's, or PROTO_VNONE */
 	size_t		 nrooms, nmembers;
 };
 
@@ -315,6 +348,7 @@ snapshot(struct before *b, struct room_table *tab)
 		b->member[i] = m;
 		b->room[i] = m != NULL ? m->room : NULL;
 		b->mod[i] = m != NULL && m->room->moderator == m;
+		b->version[i] = m != NULL ? m->room->version : PROTO_VNONE;
 		memcpy(b->alias[i], m != NULL ? m->alias : "", m != NULL ?
 		    m->aliaslen + 1 : 1);
 	}
@@ -414,18 +448,52 @@ was_member(const struct before *b, const struct conn *c,
 	return NULL;
 }
 
+/* What the sender of req hears when it is accepted: `ack ID` (version 2). */
+static void
+ack_line(char *out, size_t size, const struct proto_req *req)
+{
+	if (req->id.len > 0)
+		snprintf(out, size, "ack %.*s\n", (int)req->id.len, req->id.p);
+	else
+		out[0] = '\0';
+}
+
 static void
 check_purr(const struct before *b, const struct conn *c,
     const struct proto_req *req)
 {
 	struct conn	*t = was_member(b, c, &req->alias);
-	char		 line[MAX_FRAME + 64];
+	char		 line[MAX_FRAME + 64], ack[32];
 
 	if (t == NULL || t == c)
 		abort();	/* should have been nosuchmember or self */
 	snprintf(line, sizeof(line), "purr %s %.*s\n", b->alias[c - fakes],
 	    (int)req->body.len, req->body.p);
-	check_was_room(b, c, "", "", t, line);
+	ack_line(ack, sizeof(ack), req);
+	check_was_room(b, c, ack, "", t, line);
+}
+
+/* The sender's room now has NEWKEY. */
+static void
+check_moved(const struct conn *c, const struct proto_req *req)
+{
+	if (c->member == NULL ||
+	    memcmp(c->member->room->key, req->newkey.p, KEY_LEN) != 0)
+		abort();
+}
+
+/* Version 2 rekey: the others hear `rekey FROM BODY`, the sender `ack ID`. */
+static void
+check_rekey(const struct before *b, const struct conn *c,
+    const struct proto_req *req)
+{
+	char	line[MAX_FRAME + 64], ack[32];
+
+	check_moved(c, req);
+	snprintf(line, sizeof(line), "rekey %s %.*s\n", b->alias[c - fakes],
+	    (int)req->body.len, req->body.p);
+	ack_line(ack, sizeof(ack), req);
+	check_was_room(b, c, ack, line, NULL, NULL);
 }
 
 static void
@@ -433,14 +501,25 @@ check_kick(const struct before *b, const struct conn *c,
     const struct proto_req *req)
 {
 	struct conn	*t = was_member(b, c, &req->alias);
-	char		 line[128], victim[160];
+	char		 line[128], victim[160], mine[160];
+	char		 others[MAX_FRAME + 192];
 
 	if (t == NULL || t == c || t->member != NULL || !t->closed)
 		abort();
 	snprintf(line, sizeof(line), "kicked %s %s\n", b->alias[t - fakes],
 	    b->alias[c - fakes]);
 	snprintf(victim, sizeof(victim), "%sclose 4001\n", line);
-	check_was_room(b, c, line, line, t, victim);
+	if (req->newkey.len == 0) {
+		check_was_room(b, c, line, line, t, victim);
+		return;
+	}
+	/* Version 2: moved, then the rest hear the rekey. */
+	check_moved(c, req);
+	snprintf(mine, sizeof(mine), "%sack %.*s\n", line, (int)req->id.len,
+	    req->id.p);
+	snprintf(others, sizeof(others), "%srekey %s %.*s\n", line,
+	    b->alias[c - fakes], (int)req->body.len, req->body.p);
+	check_was_room(b, c, mine, others, t, victim);
 }
 
 /* Others: left ALIAS [BODY], then moderator X if the leaver moderated. */
@@ -449,7 +528,7 @@ check_exit(const struct before *b, const struct conn *c,
     const struct proto_req *req)
 {
 	const struct room	*room = NULL;
-	char			 line[MAX_FRAME + 128];
+	char			 line[MAX_FRAME + 128], mine[64];
 	size_t			 i, n;
 
 	if (c->member != NULL || c->code != CLOSE_BYE)
@@ -463,7 +542,12 @@ check_exit(const struct before *b, const struct conn *c,
 	if (room != NULL && b->mod[c - fakes])
 		snprintf(line + n, sizeof(line) - n, "moderator %s\n",
 		    TAILQ_FIRST(&room->members)->alias);
-	check_was_room(b, c, "close 1000\n", line, NULL, NULL);
+	if (req->id.len > 0) {
+		snprintf(mine, sizeof(mine), "ack %.*s\nclose 1000\n",
+		    (int)req->id.len, req->id.p);
+		check_was_room(b, c, mine, line, NULL, NULL);
+	} else
+		check_was_room(b, c, "close 1000\n", line, NULL, NULL);
 }
 
 /*
@@ -476,7 +560,7 @@ check_rules(const struct before *b, struct room_table *tab, struct conn *c,
     const char *frame, size_t len)
 {
 	struct proto_req	 req;
-	char			 line[MAX_FRAME + 64];
+	char			 line[MAX_FRAME + 64], ack[32];
 	size_t			 i;
 
 	if (failed)
@@ -489,7 +573,7 @@ check_rules(const struct before *b, struct room_table *tab, struct conn *c,
 		check_quiet_but(c);
 		return;
 	}
-	if (proto_parse(&req, frame, len) != 0)
+	if (proto_parse_as(&req, b->version[c - fakes], frame, len) != 0)
 		abort();	/* a syntax error must have been answered */
 	switch (req.cmd) {
 	case PROTO_CREATE:
@@ -514,11 +598,22 @@ check_rules(const struct before *b, struct room_table *tab, struct conn *c,
 			abort();
 		break;
 	case PROTO_MSG:
-		if (c->lines != 0 || c->member == NULL)
+		ack_line(ack, sizeof(ack), &req);
+		if (c->member == NULL || strcmp(c->out, ack) != 0)
 			abort();
 		snprintf(line, sizeof(line), "msg %s %.*s\n", c->member->alias,
 		    (int)req.body.len, req.body.p);
 		check_others(c, line);
+		break;
+	case PROTO_PING:
+		snprintf(line, sizeof(line), "pong %.*s\n", (int)req.id.len,
+		    req.id.p);
+		if (strcmp(c->out, line) != 0)
+			abort();
+		check_quiet_but(c);
+		break;
+	case PROTO_REKEY:
+		check_rekey(b, c, &req);
 		break;
 	case PROTO_PURR:
 		check_purr(b, c, &req);

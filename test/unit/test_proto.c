@@ -123,13 +123,13 @@ static const struct bad {
 	{ N("join 1 " K), PROTO_EBADCOMMAND },
 	{ N("join 1 " K " bob " T " x"), PROTO_EBADCOMMAND },
 	/* VERSION, checked before the other fields. */
-	{ N("create 2 " K " alice owner"), PROTO_EVERSION },
+	{ N("create 3 " K " alice owner"), PROTO_EVERSION },
 	{ N("create 0 " K " alice owner"), PROTO_EVERSION },
 	{ N("create 01 " K " alice owner"), PROTO_EVERSION },
 	{ N("create 1.0 " K " alice owner"), PROTO_EVERSION },
 	{ N("create v1 " K " alice owner"), PROTO_EVERSION },
-	{ N("create 2 bad * bad"), PROTO_EVERSION },
-	{ N("join 2 " K " bob"), PROTO_EVERSION },
+	{ N("create 3 bad * bad"), PROTO_EVERSION },
+	{ N("join 3 " K " bob"), PROTO_EVERSION },
 	{ N("join 11 " K " bob"), PROTO_EVERSION },
 	/* KEY. */
 	{ N("create 1 xWqn-nCtemuA0e9BUnlt8 alice owner"), PROTO_EBADKEY },
@@ -290,6 +290,155 @@ START_TEST(test_bad)
 }
 END_TEST
 
+/*
+ * Version 2 frames: vers is the grammar asked for (PROTO_VNONE: a conn in no
+ * room yet); err 0 means the frame parses. id is the ID the refusal or the
+ * request names (NULL: none).
+ */
+#define K2	"UBGVz-7IjfT6jkmb3c5NBw"	/* another key */
+#define IDMAX	"9007199254740991"
+
+static const struct v2 {
+	int		 vers;
+	const char	*frame;
+	size_t		 len;
+	int		 err;
+	enum proto_cmd	 cmd;
+	const char	*id, *key, *newkey, *alias, *body;
+} v2[] = {
+	{ PROTO_V2, N("msg 1 hello"), 0, PROTO_MSG, "1", NULL, NULL, NULL,
+	    "hello" },
+	{ PROTO_V2, N("msg " IDMAX " x"), 0, PROTO_MSG, IDMAX, NULL, NULL,
+	    NULL, "x" },
+	{ PROTO_V2, N("purr 7 bob psst"), 0, PROTO_PURR, "7", NULL, NULL,
+	    "bob", "psst" },
+	{ PROTO_V2, N("exit 3"), 0, PROTO_EXIT, "3", NULL, NULL, NULL, NULL },
+	{ PROTO_V2, N("exit 3 ciao"), 0, PROTO_EXIT, "3", NULL, NULL, NULL,
+	    "ciao" },
+	{ PROTO_V2, N("ping 42"), 0, PROTO_PING, "42", NULL, NULL, NULL,
+	    NULL },
+	{ PROTO_V2, N("rekey 5 " K " " K2 " sealed"), 0, PROTO_REKEY, "5", K,
+	    K2, NULL, "sealed" },
+	{ PROTO_V2, N("kick 6 bob " K " " K2 " sealed"), 0, PROTO_KICK, "6",
+	    K, K2, "bob", "sealed" },
+	{ PROTO_V2, N("stop"), 0, PROTO_STOP, NULL, NULL, NULL, NULL, NULL },
+	{ PROTO_V2, N("create 2 " K " alice owner"), 0, PROTO_CREATE, NULL, K,
+	    NULL, "alice", NULL },
+	{ PROTO_V2, N("join 2 " K " bob"), 0, PROTO_JOIN, NULL, K, NULL,
+	    "bob", NULL },
+	/* Before create/join: v1 first, then v2. */
+	{ PROTO_VNONE, N("ping 9"), 0, PROTO_PING, "9", NULL, NULL, NULL,
+	    NULL },
+	{ PROTO_VNONE, N("msg hi"), 0, PROTO_MSG, NULL, NULL, NULL, NULL,
+	    "hi" },
+	{ PROTO_VNONE, N("msg 4 hi"), 0, PROTO_MSG, "4", NULL, NULL, NULL,
+	    "hi" },
+	{ PROTO_VNONE, N("ping 0"), PROTO_EBADID, PROTO_PING, NULL, NULL,
+	    NULL, NULL, NULL },
+	{ PROTO_VNONE, N("msg a b c"), PROTO_EBADBODY, PROTO_MSG, NULL, NULL,
+	    NULL, NULL, NULL },
+	/* Version 1 has no ping, rekey, ID. */
+	{ PROTO_V1, N("ping 1"), PROTO_EBADCOMMAND, 0, NULL, NULL, NULL,
+	    NULL, NULL },
+	{ PROTO_V1, N("rekey 1 " K " " K2 " x"), PROTO_EBADCOMMAND, 0, NULL,
+	    NULL, NULL, NULL, NULL },
+	{ PROTO_V1, N("msg 1 hi"), PROTO_EBADBODY, PROTO_MSG, NULL, NULL,
+	    NULL, NULL, NULL },
+	/* ID: 1..2^53-1, decimal, no leading zero, no sign. */
+	{ PROTO_V2, N("msg 0 hi"), PROTO_EBADID, PROTO_MSG, NULL, NULL, NULL,
+	    NULL, NULL },
+	{ PROTO_V2, N("msg 01 hi"), PROTO_EBADID, PROTO_MSG, NULL, NULL,
+	    NULL, NULL, NULL },
+	{ PROTO_V2, N("msg 9007199254740992 hi"), PROTO_EBADID, PROTO_MSG,
+	    NULL, NULL, NULL, NULL, NULL },
+	{ PROTO_V2, N("msg 99999999999999999 hi"), PROTO_EBADID, PROTO_MSG,
+	    NULL, NULL, NULL, NULL, NULL },
+	{ PROTO_V2, N("msg -1 hi"), PROTO_EBADID, PROTO_MSG, NULL, NULL,
+	    NULL, NULL, NULL },
+	{ PROTO_V2, N("msg +1 hi"), PROTO_EBADID, PROTO_MSG, NULL, NULL,
+	    NULL, NULL, NULL },
+	{ PROTO_V2, N("msg 1a hi"), PROTO_EBADID, PROTO_MSG, NULL, NULL,
+	    NULL, NULL, NULL },
+	{ PROTO_V2, N("ping x"), PROTO_EBADID, PROTO_PING, NULL, NULL, NULL,
+	    NULL, NULL },
+	{ PROTO_V2, N("exit \xd9\xa1"), PROTO_EBADID, PROTO_EXIT, NULL, NULL,
+	    NULL, NULL, NULL },				/* Arabic-Indic 1 */
+	/* A refusal after a valid ID names it. */
+	{ PROTO_V2, N("msg 5"), PROTO_EBADCOMMAND, PROTO_MSG, "5", NULL, NULL,
+	    NULL, NULL },
+	{ PROTO_V2, N("msg 5 a b"), PROTO_EBADBODY, PROTO_MSG, "5", NULL,
+	    NULL, NULL, NULL },
+	{ PROTO_V2, N("msg 5  ab"), PROTO_EBADCOMMAND, PROTO_MSG, "5", NULL,
+	    NULL, NULL, NULL },
+	{ PROTO_V2, N("msg hi"), PROTO_EBADCOMMAND, PROTO_MSG, NULL, NULL,
+	    NULL, NULL, NULL },
+	{ PROTO_V2, N("ping 5 6"), PROTO_EBADCOMMAND, PROTO_PING, "5", NULL,
+	    NULL, NULL, NULL },
+	{ PROTO_V2, N("purr 8 * hi"), PROTO_EBADALIAS, PROTO_PURR, "8", NULL,
+	    NULL, NULL, NULL },
+	{ PROTO_V2, N("rekey 9 x " K2 " b"), PROTO_EBADKEY, PROTO_REKEY, "9",
+	    NULL, NULL, NULL, NULL },
+	{ PROTO_V2, N("rekey 9 " K " x b"), PROTO_EBADKEY, PROTO_REKEY, "9",
+	    NULL, NULL, NULL, NULL },
+	{ PROTO_V2, N("rekey 9 " K " " K2 " a b"), PROTO_EBADBODY,
+	    PROTO_REKEY, "9", NULL, NULL, NULL, NULL },
+	{ PROTO_V2, N("rekey 9 " K " " K2), PROTO_EBADCOMMAND, PROTO_REKEY,
+	    "9", NULL, NULL, NULL, NULL },
+	/* v1's kick ALIAS is not version 2. */
+	{ PROTO_V2, N("kick bob"), PROTO_EBADCOMMAND, PROTO_KICK, NULL, NULL,
+	    NULL, NULL, NULL },
+	{ PROTO_V2, N("kick 2 bob"), PROTO_EBADCOMMAND, PROTO_KICK, "2",
+	    NULL, NULL, NULL, NULL },
+	{ PROTO_V2, N("kick 2 * " K " " K2 " b"), PROTO_EBADALIAS,
+	    PROTO_KICK, "2", NULL, NULL, NULL, NULL },
+	{ PROTO_V2, N("stop 1"), PROTO_EBADCOMMAND, PROTO_STOP, NULL, NULL,
+	    NULL, NULL, NULL },
+	{ PROTO_V2, N("pong 1"), PROTO_EBADCOMMAND, 0, NULL, NULL, NULL,
+	    NULL, NULL },
+	{ PROTO_V2, N("create 3 " K " alice owner"), PROTO_EVERSION,
+	    PROTO_CREATE, NULL, NULL, NULL, NULL, NULL },
+};
+
+START_TEST(test_v2)
+{
+	const struct v2		*g = &v2[_i];
+	struct proto_req	 req;
+	int			 rc;
+
+	rc = proto_parse_as(&req, g->vers, g->frame, g->len);
+	ck_assert_msg(rc == g->err, "frame %d (\"%.*s\"): got %s, want %s",
+	    _i, (int)g->len, g->frame, proto_error_name(rc),
+	    proto_error_name(g->err));
+	check_field(&req.id, g->id, g->frame, g->len);
+	if (rc != 0) {
+		if (g->id != NULL)
+			ck_assert_int_eq(req.cmd, g->cmd);
+		return;
+	}
+	ck_assert_int_eq(req.cmd, g->cmd);
+	check_field(&req.key, g->key, g->frame, g->len);
+	check_field(&req.newkey, g->newkey, g->frame, g->len);
+	check_field(&req.alias, g->alias, g->frame, g->len);
+	check_field(&req.body, g->body, g->frame, g->len);
+	if (g->cmd == PROTO_CREATE || g->cmd == PROTO_JOIN)
+		ck_assert_int_eq(req.version, PROTO_V2);
+}
+END_TEST
+
+START_TEST(test_id_valid)
+{
+	ck_assert(proto_id_valid(N("1")));
+	ck_assert(proto_id_valid(N(IDMAX)));
+	ck_assert(proto_id_valid(N("1000000000000000")));
+	ck_assert(!proto_id_valid(N("")));
+	ck_assert(!proto_id_valid(N("0")));
+	ck_assert(!proto_id_valid(N("9007199254740992")));
+	ck_assert(!proto_id_valid(N("18446744073709551617")));
+	ck_assert(!proto_id_valid(N("1 ")));
+	ck_assert(!proto_id_valid(N("1\0")));
+}
+END_TEST
+
 /* The parser reads only frame[0..len): a frame cut anywhere stays in bounds. */
 START_TEST(test_prefixes)
 {
@@ -314,7 +463,8 @@ START_TEST(test_error_names)
 		"badcommand", "version", "badkey", "badalias", "badmode",
 		"badbody", "badtoken", "notjoined", "joined", "exists",
 		"noroom", "aliastaken", "roomfull", "toomanyrooms",
-		"nosuchmember", "self", "notallowed", "flood"
+		"nosuchmember", "self", "notallowed", "flood", "badid",
+		"roomversion", "stale"
 	};
 	size_t	i;
 
@@ -324,7 +474,7 @@ START_TEST(test_error_names)
 	ck_assert_str_eq(proto_error_name(PROTO_EFLOOD), "flood");
 	ck_assert_ptr_null(proto_error_name(0));
 	ck_assert_ptr_null(proto_error_name(1));
-	ck_assert_ptr_null(proto_error_name(-19));
+	ck_assert_ptr_null(proto_error_name(-22));
 	ck_assert_ptr_null(proto_error_name(-128));
 	ck_assert_ptr_null(proto_error_name(INT_MIN));
 	ck_assert_ptr_null(proto_error_name(INT_MAX));
@@ -553,6 +703,8 @@ suite(void)
 	tc = tcase_create("frames");
 	tcase_add_loop_test(tc, test_good, 0, sizeof(good) / sizeof(good[0]));
 	tcase_add_loop_test(tc, test_bad, 0, sizeof(bad) / sizeof(bad[0]));
+	tcase_add_loop_test(tc, test_v2, 0, sizeof(v2) / sizeof(v2[0]));
+	tcase_add_test(tc, test_id_valid);
 	tcase_add_test(tc, test_prefixes);
 	tcase_add_test(tc, test_error_names);
 	tcase_add_test(tc, test_close_table);

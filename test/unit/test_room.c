@@ -248,7 +248,7 @@ START_TEST(test_not_joined)
 	got(x, "error badbody\n");
 	say(x, "kick *");
 	got(x, "error badalias\n");
-	say(x, "join 2 " K1 " x");
+	say(x, "join 3 " K1 " x");
 	got(x, "error version\n");
 	say(x, "create 1 nokey x owner");
 	got(x, "error badkey\n");
