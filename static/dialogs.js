@@ -126,6 +126,9 @@ export function openMember(alias) {
 	state.memberTarget = alias;
 	ui.memberName.textContent = alias;
 	ui.memberKick.hidden = !state.session.isModerator();
+	const code = state.session.safetyCode(alias);
+	ui.memberCode.textContent = code || '';
+	ui.memberSafety.hidden = !code;
 	disarm(ui.memberKick);
 	ui.memberDialog.returnValue = '';
 	ui.memberDialog.showModal();

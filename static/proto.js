@@ -5,6 +5,15 @@
  */
 
 export const VERSION = '1';
+/* Rooms are created and joined with version 2 when the relay speaks it. */
+export const VERSION2 = '2';
+const ID_RE = /^[1-9][0-9]{0,15}$/;
+
+/* A frame ID: decimal 1..2^53-1 without a leading zero. */
+export function isId(s) {
+	return typeof s === 'string' && ID_RE.test(s) &&
+	    Number(s) <= Number.MAX_SAFE_INTEGER;
+}
 /* The relay's --max-message: its default and its range (chatroom(8)). */
 export const MAX_FRAME = 65536;
 export const MAX_FRAME_MIN = 256;
@@ -104,7 +113,14 @@ export function parseFrame(text) {
 	case 'stopped':
 		return n === 1 ? {cmd, by: f[1]} : null;
 	case 'error':
-		return n === 1 ? {cmd, code: f[1]} : null;
+		if (n === 2 && isId(f[2]))
+			return {cmd, code: f[1], id: Number(f[2])};
+		return n === 1 ? {cmd, code: f[1], id: null} : null;
+	case 'ack':
+	case 'pong':
+		return n === 1 && isId(f[1]) ? {cmd, id: Number(f[1])} : null;
+	case 'rekey':
+		return n === 2 ? {cmd, from: f[1], body: f[2]} : null;
 	default:
 		return null;
 	}
@@ -128,7 +144,10 @@ export const ERRORS = {
 	nosuchmember: 'There is nobody with that alias in the room.',
 	self: 'You cannot do that to yourself.',
 	notallowed: 'Only the moderator can do that.',
-	flood: 'You are sending too fast: a message was not delivered.'
+	flood: 'You are sending too fast: a message was not delivered.',
+	badid: 'The relay refused a message number from this page.',
+	roomversion: 'This room speaks another version of the protocol.',
+	stale: 'Someone else changed the room’s link at the same moment; the room keeps theirs.'
 };
 
 export function errorText(code) {

@@ -72,7 +72,8 @@ function renderMembers() {
 	ui.modeLine.textContent = s.mode === 'everyone' ?
 	    'Everyone here can remove people or close the room.' :
 	    (s.isModerator() ? 'You moderate this room.' :
-	    'Only the moderator can remove people.');
+	    'Only the moderator can remove people.') +
+	    (s.safetyCode(s.alias) ? ' Your safety code: ' + s.safetyCode(s.alias) + '.' : '');
 	ui.stopButton.hidden = !s.isModerator();
 	if (s.state === 'online')
 		updateStatus('online');
@@ -163,6 +164,7 @@ export function roomEvents(s) {
 			    ' could not be verified and is not shown.', 'warn');
 			bumpUnread();
 		},
+		keyChanged: (a) => notice('The keys of ' + a + ' changed. If you did not expect this (they left and came back), compare their safety code in their member sheet.', 'warn'),
 		notice: (text) => notice(text, 'warn'),
 		aliasTaken: (alias) => askNewAlias(alias),
 		ended: (reason, detail) => leaveRoom(reason, detail)

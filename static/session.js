@@ -7,9 +7,16 @@
  * Secrets: the session owns SECRET and the derived KEY (Uint8Arrays) and
  * overwrites both with zeros when it ends. Frames are sealed when queued, so
  * the keys can go as soon as the person leaves even if frames still wait.
+ *
+ * A room is created and joined with version 2 (member keys, signed and
+ * numbered messages; its state lives in e2e.js); a relay or a room that
+ * speaks only version 1 gets version 1. In version 2 a frame is sealed when
+ * it leaves the queue, since the epoch key may arrive (or change) while it
+ * waits; a farewell is sealed at once.
  */
 
 import * as C from './crypto.js';
+import {E2E} from './e2e.js';
 import * as P from './proto.js';
 
 /* Kept below the relay's default bucket (20 burst, 5/s) with a margin. */
@@ -19,6 +26,10 @@ const BACKOFF_MIN = 500;
 const BACKOFF_MAX = 15000;
 const HELLO_TRIES = 4;
 const EXIT_GRACE = 3000;
+/* A newcomer with no roster after this long says hello again (sanctuary(7)). */
+const KEYS_WAIT = 5000;
+/* Overhead of a version 2 plaintext over TEXT: SIG and the fields but TEXT. */
+const V2_FIELDS = 64 + 16 + 1 + 16 + 1 + 22 + 5;
 
 function noop() {}
 
@@ -53,6 +64,10 @@ export class Session {
 		this.tokens = BURST;
 		this.refilled = 0;
 		this.leaving = false;
+		this.version = opts.version || P.VERSION2;
+		this.e2e = this.version === P.VERSION2 ?
+		    new E2E(opts.alias, opts.roomKey, opts.secret) : null;
+		this.hellos = new Map();	/* alias -> hellos seen (version 2) */
 	}
 
 	emit(name, ...args) {
@@ -122,11 +137,11 @@ export class Session {
 		this.hello = step;
 		let f;
 		if (step === 'create')
-			f = ['create', P.VERSION, this.roomKey, this.alias, this.mode];
+			f = ['create', this.version, this.roomKey, this.alias, this.mode];
 		else if (step === 'resume')
-			f = ['join', P.VERSION, this.roomKey, this.alias, this.token];
+			f = ['join', this.version, this.roomKey, this.alias, this.token];
 		else
-			f = ['join', P.VERSION, this.roomKey, this.alias];
+			f = ['join', this.version, this.roomKey, this.alias];
 		this.take();
 		this.ws.send(f.join(' '));
 	}
@@ -149,6 +164,15 @@ export class Session {
 		if (m.cmd !== 'error')
 			return;	/* e.g. a joined that overtook our welcome */
 		const code = m.code;
+		if (!this.entered && this.e2e &&
+		    (code === 'version' || code === 'roomversion')) {
+			/* A relay or a room of version 1: speak it. */
+			this.e2e.forget();
+			this.e2e = null;
+			this.version = P.VERSION;
+			this.sendHello(this.first);
+			return;
+		}
 		if (!this.entered) {
 			/* The person is still in the lobby: tell them, keep nothing open. */
 			this.dropSocket();
@@ -187,9 +211,80 @@ export class Session {
 		this.mode = m.mode;
 		this.moderator = m.moderator;
 		this.members = m.members.slice();
+		if (this.e2e)
+			this.enter2((this.first === 'create' && !resumed) || recreated);
 		this.emit('status', 'online');
 		this.emit('welcome', {resumed, recreated, replaced});
 		this.pump();
+	}
+
+	/* Version 2: the hello first, then (as a newcomer) wait for the keys. */
+	enter2(creator) {
+		if (creator && !this.e2e.ready())
+			this.e2e.startEpoch();
+		this.hellos.clear();
+		this.sayHello();
+		if (!this.e2e.ready())
+			this.later(() => {
+				if (this.e2e && !this.e2e.ready())
+					this.sayHello();
+			}, KEYS_WAIT);
+	}
+
+	sayHello() {
+		const seq = this.e2e.nextSeq();
+		this.queue.unshift({frame: 'msg ' + seq + ' ' + this.e2e.hello(seq)});
+		this.pump();
+	}
+
+	/*
+	 * A hello from FROM: the member present longest answers with the
+	 * roster, and everyone answers a repeated one.
+	 */
+	onHello2(from, r) {
+		if (r.changed)
+			this.emit('keyChanged', from);
+		const n = (this.hellos.get(from) || 0) + 1;
+		this.hellos.set(from, n);
+		const longest = this.members.find((a) => a !== from);
+		if (!this.e2e.ready() || (n === 1 && longest !== this.alias))
+			return;
+		this.enqueue({build: (seq) => {
+			const body = this.e2e && this.e2e.keysFor(from, seq);
+			return body ? 'purr ' + seq + ' ' + from + ' ' + body : null;
+		}});
+	}
+
+	onMessage2(m) {
+		const r = m.cmd === 'msg' ? this.e2e.onMsg(m.from, m.body) :
+		    this.e2e.onPurr(m.from, m.body);
+		switch (r.type) {
+		case 'hello':
+			this.onHello2(m.from, r);
+			break;
+		case 'msg':
+		case 'purr':
+			this.emit('message', {from: m.from, text: r.text,
+			    whisper: r.type === 'purr'});
+			break;
+		case 'keys':
+			for (const a of r.changed)
+				this.emit('keyChanged', a);
+			if (r.moved)
+				this.roomKey = this.e2e.roomKey;
+			this.pump();
+			break;
+		case 'bad':
+			this.emit('unverified', m.from, m.cmd === 'purr');
+			break;
+		default:
+			break;	/* a repeat, typing, an image part: nothing to show */
+		}
+	}
+
+	/* The safety code of ALIAS's keys (version 2), or null. */
+	safetyCode(alias) {
+		return this.e2e ? this.e2e.safetyCode(alias) : null;
 	}
 
 	onRoomFrame(m) {
@@ -197,10 +292,12 @@ export class Session {
 		case 'joined':
 			if (!this.members.some((a) => a === m.alias))
 				this.members.push(m.alias);
+			this.hellos.delete(m.alias);
 			this.emit('joined', m.alias);
 			break;
 		case 'left':
 			this.removeMember(m.alias);
+			this.hellos.delete(m.alias);
 			this.emit('left', m.alias, this.farewell(m));
 			break;
 		case 'moderator':
@@ -209,7 +306,10 @@ export class Session {
 			break;
 		case 'msg':
 		case 'purr':
-			this.onMessage(m);
+			if (this.e2e)
+				this.onMessage2(m);
+			else
+				this.onMessage(m);
 			break;
 		case 'kicked':
 			if (P.sameAlias(m.alias, this.alias)) {
@@ -234,6 +334,11 @@ export class Session {
 	farewell(m) {
 		if (m.body === null)
 			return null;
+		if (this.e2e) {
+			const r = this.e2e.onLeft(m.alias, m.body);
+			return r.type === 'exit' ? {text: r.text} :
+			    r.type === 'bad' ? {bad: true} : null;
+		}
 		const o = this.key ? C.open(this.key, m.body) : null;
 		if (!o || o.kind !== 'exit' || o.alias !== m.alias)
 			return {bad: true};
@@ -343,16 +448,26 @@ export class Session {
 		return true;
 	}
 
-	enqueue(frame, onSent) {
-		this.queue.push({frame, onSent});
+	/*
+	 * ITEM: {frame} ready to go, or {build(seq)} that seals it when it
+	 * leaves (version 2: returns null if it cannot be sealed any more);
+	 * onSent() once it is handed to the socket.
+	 */
+	enqueue(item) {
+		this.queue.push(item);
 		this.pump();
+	}
+
+	/* Version 2 holds sealed kinds until the epoch key is in place. */
+	held(it) {
+		return !it.frame && this.e2e && !this.e2e.ready();
 	}
 
 	pump() {
 		if (this.pumpTimer)
 			return;
 		while (this.queue.length && this.ws && this.ws.readyState === 1 &&
-		    this.state === 'online') {
+		    this.state === 'online' && !this.held(this.queue[0])) {
 			if (!this.take()) {
 				const wait = Math.ceil((1 - this.tokens) * 1000 / RATE) + 5;
 				this.pumpTimer = this.later(() => {
@@ -362,6 +477,10 @@ export class Session {
 				return;
 			}
 			const it = this.queue.shift();
+			if (!it.frame)
+				it.frame = it.build(this.e2e ? this.e2e.nextSeq() : 0);
+			if (!it.frame)
+				continue;
 			this.ws.send(it.frame);
 			if (it.onSent)
 				it.onSent();
@@ -373,36 +492,51 @@ export class Session {
 	/* Bytes of TEXT that fit one message of KIND (to ALIAS TO for purr). */
 	maxTextBytes(kind, to) {
 		const overhead = kind === 'purr' ? 6 + P.utf8Length(to) : 5;
+		if (this.e2e)
+			return C.maxPlainBytes(this.maxFrame, overhead + 17) -
+			    V2_FIELDS - P.utf8Length(this.alias) -
+			    P.utf8Length(to || '*');
 		return C.maxPlainBytes(this.maxFrame, overhead) -
 		    P.utf8Length(kind + '\n' + this.alias + '\n');
 	}
 
 	canSend() {
-		return this.key !== null && (this.state === 'online' ||
+		return (this.key !== null || this.e2e !== null) && (this.state === 'online' ||
 		    this.state === 'offline' || this.state === 'entering');
 	}
 
 	send(text, onSent) {
 		if (!this.canSend())
 			return false;
-		this.enqueue('msg ' + C.seal(this.key, 'msg', this.alias, text), onSent);
+		if (this.e2e)
+			this.enqueue({onSent, build: (seq) => this.e2e &&
+			    'msg ' + seq + ' ' + this.e2e.seal('msg', text, seq)});
+		else
+			this.enqueue({onSent, frame: 'msg ' +
+			    C.seal(this.key, 'msg', this.alias, text)});
 		return true;
 	}
 
 	whisper(to, text, onSent) {
 		if (!this.canSend())
 			return false;
-		this.enqueue('purr ' + to + ' ' +
-		    C.seal(this.key, 'purr', this.alias, text), onSent);
+		if (this.e2e)
+			this.enqueue({onSent, build: (seq) => {
+				const b = this.e2e && this.e2e.sealTo(to, text, seq);
+				return b ? 'purr ' + seq + ' ' + to + ' ' + b : null;
+			}});
+		else
+			this.enqueue({onSent, frame: 'purr ' + to + ' ' +
+			    C.seal(this.key, 'purr', this.alias, text)});
 		return true;
 	}
 
 	kick(alias) {
-		this.enqueue('kick ' + alias);
+		this.enqueue({frame: 'kick ' + alias});
 	}
 
 	stop() {
-		this.enqueue('stop');
+		this.enqueue({frame: 'stop'});
 	}
 
 	isModerator() {
@@ -421,13 +555,24 @@ export class Session {
 			this.end('exit', null);
 			return;
 		}
-		const frame = farewell ?
+		if (this.e2e && this.e2e.ready())
+			for (const it of this.queue)
+				if (!it.frame)
+					it.frame = it.build(this.e2e.nextSeq());
+		const frame = this.e2e ? this.exitFrame2(farewell) : farewell ?
 		    'exit ' + C.seal(this.key, 'exit', this.alias, farewell) : 'exit';
 		this.leaving = true;
 		this.wipeKeys();
-		this.enqueue(frame, () => {
+		this.enqueue({frame, onSent: () => {
 			this.later(() => this.end('exit', null), EXIT_GRACE);
-		});
+		}});
+	}
+
+	/* Version 2's exit ID [BODY], sealed now since the keys go at once. */
+	exitFrame2(farewell) {
+		const seq = this.e2e.nextSeq();
+		return 'exit ' + seq + (farewell && this.e2e.ready() ?
+		    ' ' + this.e2e.seal('exit', farewell, seq) : '');
 	}
 
 	/* Wipes everything without telling the page (a failed lobby attempt). */
@@ -443,7 +588,7 @@ export class Session {
 		const ws = this.ws;
 		if (ws && ws.readyState === 1 && this.state === 'online') {
 			try {
-				ws.send('exit');
+				ws.send(this.e2e ? 'exit ' + this.e2e.nextSeq() : 'exit');
 			} catch (e) {
 				/* closing anyway */
 			}
@@ -455,6 +600,9 @@ export class Session {
 		C.wipe(this.key);
 		C.wipe(this.secret);
 		this.key = null;
+		if (this.e2e)
+			this.e2e.forget();
+		this.e2e = null;
 	}
 
 	end(reason, detail) {
