@@ -7,7 +7,7 @@
 import {utf8Length, sameAlias, errorText} from './proto.js';
 import {imageMessage} from './image.js';
 import {exitRoom} from './leave.js';
-import {notice, addMessage} from './log.js';
+import {notice, addMessage, markDelivery} from './log.js';
 import {state} from './state.js';
 import {COMMANDS, suggestUpdate, suggestKey, suggestClose} from './suggest.js';
 import {ui} from './ui.js';
@@ -40,16 +40,20 @@ function tooLong(kind, to, text) {
 	return true;
 }
 
-/* Shows a message of ours, marked pending until it leaves the queue. */
+/*
+ * Shows a message of ours with its delivery: pending until the relay
+ * acknowledges it, then sent, or not sent with Retry.
+ */
 function sendMine(s, send, shown) {
 	let m = null;
-	const ok = send(() => m && m.classList.remove('pending'));
-	if (ok) {
+	const it = send((st, why) => m && markDelivery(m, st, why,
+	    () => s.retry(it)));
+	if (it) {
 		m = addMessage(shown);
-		if (m && s.state !== 'online')
-			m.classList.add('pending');
+		if (m)
+			markDelivery(m, it.state, null, () => s.retry(it));
 	}
-	return ok;
+	return !!it;
 }
 
 function sendText(text, to) {
@@ -59,7 +63,7 @@ function sendText(text, to) {
 	if (!to) {
 		if (tooLong('msg', null, text))
 			return false;
-		return sendMine(s, (done) => s.send(text, done),
+		return sendMine(s, (cb) => s.send(text, cb),
 		    {from: s.alias, html: text, mine: true});
 	}
 	const who = findMember(to);
@@ -73,7 +77,7 @@ function sendText(text, to) {
 	}
 	if (tooLong('purr', who, text))
 		return false;
-	return sendMine(s, (done) => s.whisper(who, text, done),
+	return sendMine(s, (cb) => s.whisper(who, text, cb),
 	    {from: s.alias, html: text, mine: true, whisper: true, to: who});
 }
 

@@ -267,6 +267,33 @@ export function addMessage({from, html, mine, whisper, to}) {
 	return m;
 }
 
+const DELIVERY = {queued: 'Waiting to send', wait: 'Sending…', sent: 'Sent',
+	failed: 'Not sent'};
+
+/*
+ * Shows the delivery state ST (see Session.send) of our message M; a
+ * failed one gets a Retry button that calls RETRY.
+ */
+export function markDelivery(m, st, why, retry) {
+	m.dataset.delivery = st;
+	m.classList.toggle('pending', st === 'queued' || st === 'wait');
+	m.classList.toggle('failed', st === 'failed');
+	let d = m.querySelector('.delivery');
+	if (!d) {
+		d = el('p', 'delivery');
+		m.append(d);
+	}
+	d.replaceChildren(el('span', 'delivery-state', DELIVERY[st] || st));
+	if (st === 'failed') {
+		if (why)
+			d.append(el('span', 'delivery-why', ' ' + why));
+		const b = el('button', 'retry secondary', 'Retry');
+		b.type = 'button';
+		b.addEventListener('click', retry);
+		d.append(' ', b);
+	}
+}
+
 export function bumpUnread() {
 	if (document.visibilityState !== 'hidden')
 		return;

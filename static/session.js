@@ -28,6 +28,8 @@ const HELLO_TRIES = 4;
 const EXIT_GRACE = 3000;
 /* A newcomer with no roster after this long says hello again (sanctuary(7)). */
 const KEYS_WAIT = 5000;
+/* A message the relay has not acknowledged after this long is "not sent". */
+const ACK_WAIT = 10000;
 /* Overhead of a version 2 plaintext over TEXT: SIG and the fields but TEXT. */
 const V2_FIELDS = 64 + 16 + 1 + 16 + 1 + 22 + 5;
 
@@ -68,6 +70,7 @@ export class Session {
 		this.e2e = this.version === P.VERSION2 ?
 		    new E2E(opts.alias, opts.roomKey, opts.secret) : null;
 		this.hellos = new Map();	/* alias -> hellos seen (version 2) */
+		this.outbox = new Map();	/* ID -> item sent, not acknowledged */
 	}
 
 	emit(name, ...args) {
@@ -211,8 +214,10 @@ export class Session {
 		this.mode = m.mode;
 		this.moderator = m.moderator;
 		this.members = m.members.slice();
-		if (this.e2e)
+		if (this.e2e) {
 			this.enter2((this.first === 'create' && !resumed) || recreated);
+			this.resendOutbox();
+		}
 		this.emit('status', 'online');
 		this.emit('welcome', {resumed, recreated, replaced});
 		this.pump();
@@ -233,7 +238,81 @@ export class Session {
 
 	sayHello() {
 		const seq = this.e2e.nextSeq();
-		this.queue.unshift({frame: 'msg ' + seq + ' ' + this.e2e.hello(seq)});
+		this.queue.unshift({hello: true,
+			frame: 'msg ' + seq + ' ' + this.e2e.hello(seq)});
+		this.pump();
+	}
+
+	/*
+	 * After a reconnect, what the relay never acknowledged goes again,
+	 * once, right after the hello; receivers drop a copy by its SEQ.
+	 */
+	resendOutbox() {
+		const again = [...this.outbox.values()].filter((it) => !it.resent &&
+		    !this.queue.includes(it));
+		for (const it of again) {
+			it.resent = true;
+			this.setState(it, 'queued');
+		}
+		const at = this.queue.findIndex((it) => !it.hello);
+		this.queue.splice(at < 0 ? this.queue.length : at, 0, ...again);
+		this.pump();
+	}
+
+	setState(it, st, why) {
+		it.state = st;
+		if (it.onState)
+			it.onState(st, why);
+	}
+
+	/* Version 2: a message handed to the socket waits for `ack ID`. */
+	awaitAck(it) {
+		this.outbox.set(it.id, it);
+		this.clearAckTimer(it);
+		it.timer = this.later(() => {
+			it.timer = null;
+			if (this.outbox.get(it.id) === it)
+				this.setState(it, 'failed',
+				    'The relay did not confirm it in time.');
+		}, ACK_WAIT);
+		this.setState(it, 'wait');
+	}
+
+	clearAckTimer(it) {
+		if (!it.timer)
+			return;
+		clearTimeout(it.timer);
+		this.timers.delete(it.timer);
+		it.timer = null;
+	}
+
+	onAck(id) {
+		const it = this.outbox.get(id);
+		if (!it)
+			return;
+		this.outbox.delete(id);
+		this.clearAckTimer(it);
+		this.setState(it, 'sent');
+	}
+
+	/* `error CODE ID`: true if ID was one of ours waiting for its ack. */
+	onRefused(id, code) {
+		const it = this.outbox.get(id);
+		if (!it)
+			return false;
+		this.outbox.delete(id);
+		this.clearAckTimer(it);
+		this.setState(it, 'failed', P.errorText(code));
+		return true;
+	}
+
+	/* Retry: the same frame (same SEQ) goes again. */
+	retry(it) {
+		if (!it || !it.frame || this.state === 'ended' ||
+		    it.state !== 'failed' || this.queue.includes(it))
+			return;
+		this.setState(it, 'queued');
+		this.queue.push(it);
 		this.pump();
 	}
 
@@ -323,7 +402,11 @@ export class Session {
 			this.end('stopped', m.by);
 			break;
 		case 'error':
-			this.emit('notice', P.errorText(m.code), m.code);
+			if (m.id === null || !this.onRefused(m.id, m.code))
+				this.emit('notice', P.errorText(m.code), m.code);
+			break;
+		case 'ack':
+			this.onAck(m.id);
 			break;
 		default:
 			break;
@@ -455,7 +538,9 @@ export class Session {
 	 */
 	enqueue(item) {
 		this.queue.push(item);
+		this.setState(item, 'queued');
 		this.pump();
+		return item;
 	}
 
 	/* Version 2 holds sealed kinds until the epoch key is in place. */
@@ -477,13 +562,21 @@ export class Session {
 				return;
 			}
 			const it = this.queue.shift();
-			if (!it.frame)
-				it.frame = it.build(this.e2e ? this.e2e.nextSeq() : 0);
-			if (!it.frame)
+			if (!it.frame) {
+				it.id = this.e2e ? this.e2e.nextSeq() : 0;
+				it.frame = it.build(it.id);
+			}
+			if (!it.frame) {
+				this.setState(it, 'failed', 'It could not be sealed for its recipient.');
 				continue;
+			}
 			this.ws.send(it.frame);
 			if (it.onSent)
 				it.onSent();
+			if (it.onState && it.id)
+				this.awaitAck(it);
+			else if (it.onState)
+				this.setState(it, 'sent');
 		}
 	}
 
@@ -505,30 +598,31 @@ export class Session {
 		    this.state === 'offline' || this.state === 'entering');
 	}
 
-	send(text, onSent) {
+	/*
+	 * Sends a message; onState(st, why) follows it: queued, wait (for the
+	 * relay's ack, version 2), sent or failed. Returns the item to retry(),
+	 * or null if the session cannot send.
+	 */
+	send(text, onState) {
 		if (!this.canSend())
-			return false;
+			return null;
 		if (this.e2e)
-			this.enqueue({onSent, build: (seq) => this.e2e &&
+			return this.enqueue({onState, build: (seq) => this.e2e &&
 			    'msg ' + seq + ' ' + this.e2e.seal('msg', text, seq)});
-		else
-			this.enqueue({onSent, frame: 'msg ' +
-			    C.seal(this.key, 'msg', this.alias, text)});
-		return true;
+		return this.enqueue({onState, frame: 'msg ' +
+		    C.seal(this.key, 'msg', this.alias, text)});
 	}
 
-	whisper(to, text, onSent) {
+	whisper(to, text, onState) {
 		if (!this.canSend())
-			return false;
+			return null;
 		if (this.e2e)
-			this.enqueue({onSent, build: (seq) => {
+			return this.enqueue({onState, build: (seq) => {
 				const b = this.e2e && this.e2e.sealTo(to, text, seq);
 				return b ? 'purr ' + seq + ' ' + to + ' ' + b : null;
 			}});
-		else
-			this.enqueue({onSent, frame: 'purr ' + to + ' ' +
-			    C.seal(this.key, 'purr', this.alias, text)});
-		return true;
+		return this.enqueue({onState, frame: 'purr ' + to + ' ' +
+		    C.seal(this.key, 'purr', this.alias, text)});
 	}
 
 	kick(alias) {
@@ -614,6 +708,7 @@ export class Session {
 		this.timers.clear();
 		this.pumpTimer = null;
 		this.queue.length = 0;
+		this.outbox.clear();
 		this.dropSocket();
 		this.wipeKeys();
 		this.token = null;
