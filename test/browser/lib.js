@@ -210,6 +210,35 @@ export class CutProxy {
 		return n;
 	}
 
+	/*
+	 * Freezes NAME's open connections: no byte moves either way, both TCP
+	 * streams stay open (a phone asleep, a train tunnel). thaw() lets them
+	 * flow again; cut() ends them.
+	 */
+	freeze(name) {
+		let n = 0;
+		for (const r of this.conns) {
+			if (r.name !== name || r.client.destroyed || !r.upstream)
+				continue;
+			n++;
+			r.frozen = true;
+			r.client.unpipe(r.upstream);
+			r.upstream.unpipe(r.client);
+			r.client.pause();
+			r.upstream.pause();
+		}
+		return n;
+	}
+
+	thaw(name) {
+		for (const r of this.conns)
+			if (r.name === name && r.frozen && !r.client.destroyed) {
+				r.frozen = false;
+				r.client.pipe(r.upstream);
+				r.upstream.pipe(r.client);
+			}
+	}
+
 	/* Drops the relay sides kept open by silent cuts. */
 	release() {
 		for (const r of Array.from(this.conns))

@@ -23,6 +23,7 @@ import {Runner, freePort, startDaemon, stopDaemon, CutProxy, RawClient, startCsp
 import {MESSAGE_PAYLOADS, ALIAS_PAYLOADS} from './payloads.js';
 import {tlsScenarios} from './tls.js';
 import {uxScenarios} from './ux.js';
+import {v2Scenarios} from './v2.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '../..');
@@ -1138,12 +1139,18 @@ async function main() {
 	}, SUITE_LIMIT_MS);
 	try {
 		await setup();
-		/* SANCTUARY_ONLY=ux runs just the cases of ux.js (development). */
-		if (process.env.SANCTUARY_ONLY !== 'ux')
+		/* SANCTUARY_ONLY=ux or =v2 runs just the cases of ux.js or v2.js (development). */
+		const only = process.env.SANCTUARY_ONLY;
+		if (!only)
 			await scenarios();
-		await uxScenarios({run, users, person, lobbyUrl, servPort: () => servPort,
-		    inRoom, inLobby, say, waitLog, joinWithLink, shot, axe, axeBoth, SHOTS});
-		if (process.env.SANCTUARY_ONLY !== 'ux')
+		if (!only || only === 'ux')
+			await uxScenarios({run, users, person, lobbyUrl, servPort: () => servPort,
+			    inRoom, inLobby, say, waitLog, joinWithLink, shot, axe, axeBoth, SHOTS});
+		if (!only || only === 'v2')
+			await v2Scenarios({run, users, person, lobbyUrl, inRoom, inLobby, say,
+			    waitLog, countLog, logText, lastFrom, joinWithLink, shot, proxy, raw,
+			    RELAY: 'ws://127.0.0.1:' + relayPort + '/', ROOT, nacl});
+		if (!only)
 			await tlsScenarios(run, {BUILD, SHOTS, UA});
 	} catch (e) {
 		run.failed++;

@@ -1,0 +1,329 @@
+/*
+ * The browser suite's cases for version 2 rooms (issues 11 and 12): a raw
+ * member of the test's own (rawclient.py, sealing with static/crypto2.js,
+ * which test/docs checks against libsodium) joins a room made in Chromium
+ * and sends forged, misattributed, re-sent and wrong-epoch frames; a kick
+ * moves the room to a new link; a frozen connection marks messages "not
+ * sent" and turns the header offline. run.js calls v2Scenarios() with its
+ * helpers in H.
+ */
+
+import assert from 'node:assert/strict';
+import path from 'node:path';
+
+let H, V, C;
+
+function linkParts(link) {
+	const m = /#([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})$/.exec(link);
+	assert.ok(m, 'invite format: ' + link);
+	return {roomKey: m[1], secret: new Uint8Array(Buffer.from(m[2], 'base64url'))};
+}
+
+/*
+ * A member that speaks version 2 on the raw client's connection ID: it
+ * joins with LINK, says hello, and takes the epoch key from the roster a
+ * browser whispers to it.
+ */
+class RawMember {
+	constructor(id, alias, link) {
+		this.id = id;
+		this.alias = alias;
+		Object.assign(this, linkParts(link));
+		this.keys = V.memberKeys();
+		this.ki = V.inviteKey(this.roomKey, this.secret);
+		this.seq = 0;
+		this.peers = new Map();
+	}
+
+	fields(kind, text, o = {}) {
+		return {kind, from: o.from || this.alias, to: o.to || '*',
+			seq: o.seq || ++this.seq,
+			epoch: o.epoch || (kind === 'hello' ? '-' : this.n + '.' + this.eh),
+			text};
+	}
+
+	helloBody(o = {}) {
+		const keys = o.keys || this.keys;
+		const f = this.fields('hello', C.b64uEncode(keys.box.publicKey) + ' ' +
+		    C.b64uEncode(keys.sign.publicKey), o);
+		return {seq: f.seq, body: V.sealRoom(this.ki, f, keys.sign.secretKey)};
+	}
+
+	/* `msg ID BODY` of KIND and TEXT; O overrides fields, key or signer. */
+	msg(text, o = {}) {
+		const f = this.fields(o.kind || 'msg', text, o);
+		const body = V.sealRoom(o.key || this.e, f,
+		    (o.signer || this.keys).sign.secretKey);
+		return 'msg ' + (o.id || f.seq) + ' ' + body;
+	}
+
+	purr(to, text, o = {}) {
+		const p = this.peers.get(to);
+		const f = this.fields('purr', text, {...o, to: o.to || to});
+		return 'purr ' + f.seq + ' ' + to + ' ' + V.sealPurr(p.bpk,
+		    this.keys.box.secretKey, f, this.keys.sign.secretKey);
+	}
+
+	async join(url) {
+		const raw = H.raw;
+		await raw.open(this.id, url);
+		const since = raw.events.length;
+		const w = await raw.request(this.id, 'join 2 ' + this.roomKey + ' ' +
+		    this.alias, (f) => /^(welcome|error)/.test(f));
+		assert.match(w.frame, /^welcome /, this.alias + ' joined');
+		const h = this.helloBody();
+		raw.send(this.id, 'msg ' + h.seq + ' ' + h.body);
+		const k = await raw.waitFor((e) => e.id === this.id && e.ev === 'recv' &&
+		    e.frame.startsWith('purr ') && this.takeKeys(e.frame), 15000, since);
+		return k;
+	}
+
+	/* True if FRAME is a roster for us that opens and verifies. */
+	takeKeys(frame) {
+		const [, from, body] = frame.split(' ');
+		const f = V.openKeys(this.keys.box.secretKey, body);
+		if (!f || f.kind !== 'keys' || f.from !== from)
+			return false;
+		const lines = f.text.split('\n');
+		const h = lines[0].split(' ');
+		for (const l of lines.slice(1)) {
+			const [a, bpk, spk] = l.split(' ');
+			this.peers.set(a, {bpk: C.b64uDecode(bpk), spk: C.b64uDecode(spk)});
+		}
+		if (!f.verify(this.peers.get(from).spk))
+			return false;
+		this.n = Number(h[0]);
+		this.e = C.b64uDecode(h[1]);
+		this.eh = V.epochHash(this.e);
+		return true;
+	}
+
+	send(frame) {
+		H.raw.send(this.id, frame);
+	}
+
+	/* Waits for `ack SEQ` of the last frame. */
+	async acked(seq = this.seq) {
+		await H.raw.waitFor((e) => e.id === this.id && e.ev === 'recv' &&
+		    e.frame === 'ack ' + seq);
+	}
+
+	async exit() {
+		this.send('exit ' + ++this.seq);
+		await H.raw.waitFor((e) => e.id === this.id && e.ev === 'closed');
+	}
+}
+
+async function createRoom(u, alias, mode = 'owner') {
+	await u.page.goto(H.lobbyUrl());
+	await u.page.fill('#create-alias', alias);
+	await u.page.check('input[name="mode"][value="' + mode + '"]');
+	await u.page.click('#create-button');
+	await H.inRoom(u);
+	const link = await u.page.inputValue('#invite-link');
+	await u.page.click('#invite-dialog .dialog-close');
+	return link;
+}
+
+const NOT_VERIFIED = 'could not be verified';
+
+/* The bubble of our own message TEXT: {pending, notSent, retry}. */
+async function mark(u, text) {
+	return u.page.evaluate((t) => {
+		const all = Array.from(document.querySelectorAll('#log .msg.mine'))
+		    .filter((m) => m.textContent.includes(t));
+		const m = all[all.length - 1];
+		if (!m)
+			return null;
+		return {pending: m.classList.contains('pending'),
+			notSent: /not sent/i.test(m.textContent),
+			retry: Array.from(m.querySelectorAll('button'))
+			    .some((b) => /retry/i.test(b.textContent + ' ' +
+			    (b.getAttribute('aria-label') || '')))};
+	}, text);
+}
+
+async function waitMark(u, text, pred, what, timeout = 30000) {
+	const t0 = Date.now();
+	let m;
+	while (Date.now() - t0 < timeout) {
+		m = await mark(u, text);
+		if (m && pred(m))
+			return m;
+		await new Promise((r) => setTimeout(r, 100));
+	}
+	throw new Error(u.name + ': “' + text + '” never ' + what + ': ' + JSON.stringify(m));
+}
+
+export async function v2Scenarios(h) {
+	H = h;
+	globalThis.nacl = globalThis.nacl || H.nacl;
+	V = await import(path.join(H.ROOT, 'static/crypto2.js'));
+	C = await import(path.join(H.ROOT, 'static/crypto.js'));
+	const {run, person, say, waitLog, countLog, joinWithLink, shot} = H;
+	const st = {};
+
+	await run.test('v2: a room made in the browser speaks version 2; a version 1 join is refused', async () => {
+		const ann = await person('ann');
+		const ben = await person('ben');
+		st.link = await createRoom(ann, 'ann');
+		await joinWithLink(ben, st.link, 'ben');
+		await waitLog(ann, 'ben joined.');
+		await say(ann, 'v2-hello-ben');
+		await waitLog(ben, 'v2-hello-ben');
+		await say(ben, 'v2-hello-ann');
+		await waitLog(ann, 'v2-hello-ann');
+		await H.raw.open('v1', H.RELAY);
+		const r = await H.raw.request('v1', 'join 1 ' + linkParts(st.link).roomKey +
+		    ' old', (f) => /^(welcome|error)/.test(f));
+		assert.equal(r.frame, 'error roomversion');
+		/* Each member's sheet shows the safety code the other computes. */
+		await ann.page.click('#member-list .member:has-text("ben")');
+		await ann.page.waitForSelector('#member-dialog[open]');
+		const code = (await ann.page.textContent('#member-code')).trim();
+		assert.match(code, /^\d{4} \d{4} \d{4} \d{4} \d{4}$/);
+		await ann.page.keyboard.press('Escape');
+		assert.ok((await ben.page.textContent('#mode-line')).includes(code),
+		    'ben\'s own code differs from the one ann sees');
+	});
+
+	await run.test('v2: forged, misattributed, re-sent and wrong-epoch frames from a raw member are not shown as genuine', async () => {
+		const {ann, ben} = H.users;
+		const mal = new RawMember('mal', 'mal', st.link);
+		st.mal = mal;
+		await mal.join(H.RELAY);
+		await waitLog(ben, 'mal joined.');
+		const bad0 = await countLog(ben, NOT_VERIFIED);
+		/* A genuine message shows; the same frame again (same SEQ) is dropped without a word. */
+		const ok = mal.msg('RAW-V2-GENUINE');
+		mal.send(ok);
+		await waitLog(ben, 'RAW-V2-GENUINE');
+		mal.send(ok);
+		mal.send(ok.replace(/^msg \d+ /, 'msg ' + (mal.seq + 100) + ' '));
+		/* Signed by mal but naming ann as the writer. */
+		mal.send(mal.msg('FORGED-FROM-ANN', {from: 'ann'}));
+		/* Naming mal, but signed with keys that are not mal's. */
+		mal.send(mal.msg('WRONG-SIGNER', {signer: V.memberKeys()}));
+		/* Another epoch's name. */
+		mal.send(mal.msg('WRONG-EPOCH', {epoch: (mal.n + 1) + '.' + mal.eh}));
+		/* A captured frame of ann's, sent again by mal: the relay stamps mal. */
+		const seen = H.raw.events.length;
+		await say(ann, 'ANN-ORIGINAL');
+		const cap = await H.raw.waitFor((e) => e.id === 'mal' && e.ev === 'recv' &&
+		    e.frame.startsWith('msg ann '), 10000, seen);
+		mal.send('msg ' + ++mal.seq + ' ' + cap.frame.split(' ')[2]);
+		/* A whisper sealed for ben that names ann as its recipient. */
+		mal.send(mal.purr('ben', 'WRONG-TO', {to: 'ann'}));
+		mal.send(mal.msg('RAW-V2-AFTER'));
+		await waitLog(ben, 'RAW-V2-AFTER');
+		const log = await H.logText(ben);
+		assert.equal(log.split('RAW-V2-GENUINE').length - 1, 1, 'a re-sent SEQ shown twice');
+		for (const t of ['FORGED-FROM-ANN', 'WRONG-SIGNER', 'WRONG-EPOCH', 'WRONG-TO'])
+			assert.ok(!log.includes(t), t + ' shown');
+		assert.equal(log.split('ANN-ORIGINAL').length - 1, 1, 'captured frame shown again');
+		assert.equal(await countLog(ben, NOT_VERIFIED) - bad0, 5,
+		    'forged frames not each marked unverified');
+		const last = await H.lastFrom(ben);
+		assert.deepEqual(last, {who: 'mal', text: 'RAW-V2-AFTER'});
+		/* A whisper sealed for ben opens for ben only. */
+		mal.send(mal.purr('ben', 'RAW-WHISPER-BEN'));
+		await waitLog(ben, 'RAW-WHISPER-BEN');
+		mal.send(mal.msg('RAW-V2-AFTER-WHISPER'));
+		await waitLog(ann, 'RAW-V2-AFTER-WHISPER');
+		assert.ok(!(await H.logText(ann)).includes('RAW-WHISPER-BEN'));
+		await shot(ben, 'v2-unverified-1280');
+	});
+
+	await run.test('v2: new keys under a known alias show as a changed key', async () => {
+		const {ben} = H.users;
+		const mal = st.mal;
+		const other = V.memberKeys();
+		const h = mal.helloBody({keys: other});
+		mal.send('msg ' + h.seq + ' ' + h.body);
+		await waitLog(ben, 'keys of mal changed');
+	});
+
+	await run.test('v2: a kick moves the room to a new link; the old one gets noroom, the rest keep talking', async () => {
+		const {ann, ben} = H.users;
+		await st.mal.exit();
+		const oldKey = linkParts(st.link).roomKey;
+		const cat = await person('cat');
+		await joinWithLink(cat, st.link, 'cat');
+		await waitLog(ann, 'cat joined.');
+		await ann.page.click('#member-list .member:has-text("cat")');
+		await ann.page.waitForSelector('#member-dialog[open]');
+		await ann.page.click('#member-kick');
+		await ann.page.click('#member-kick');
+		await waitLog(ben, 'cat was removed by ann.');
+		await H.inLobby(cat);
+		/* The kicked page opens its old link again: the room is gone for it. */
+		await cat.page.goto(st.link);
+		await cat.page.waitForSelector('#join-form:not([hidden])');
+		await cat.page.fill('#join-alias', 'cat');
+		await cat.page.click('#join-button');
+		await cat.page.waitForFunction(() => /does not exist any more/.test(
+		    document.getElementById('join-error').textContent), null, {timeout: 15000});
+		/* The others talk on, in the new epoch. */
+		await say(ann, 'after-kick-from-ann');
+		await waitLog(ben, 'after-kick-from-ann');
+		await say(ben, 'after-kick-from-ben');
+		await waitLog(ann, 'after-kick-from-ben');
+		/* The invite sheet shows the new link, which admits a newcomer. */
+		await ann.page.click('#invite-button');
+		const fresh = await ann.page.inputValue('#invite-link');
+		await ann.page.click('#invite-dialog .dialog-close');
+		assert.notEqual(fresh, st.link);
+		assert.notEqual(linkParts(fresh).roomKey, linkParts(st.link).roomKey);
+		st.link = fresh;
+		const dan = await person('dan');
+		await joinWithLink(dan, fresh, 'dan');
+		await say(dan, 'dan-in-new-epoch');
+		await waitLog(ben, 'dan-in-new-epoch');
+		await say(ben, 'ben-to-dan');
+		await waitLog(dan, 'ben-to-dan');
+		/* At the relay the old key names no room any more. */
+		await H.raw.open('old', H.RELAY);
+		const r = await H.raw.request('old', 'join 2 ' + oldKey + ' x',
+		    (f) => /^(welcome|error)/.test(f));
+		assert.equal(r.frame, 'error noroom');
+	}, {timeout: 90000});
+
+	await run.test('v2: a message sent on a frozen connection is marked not sent, with Retry that sends it', async () => {
+		const {ann, ben} = H.users;
+		assert.ok(H.proxy.freeze('ben') >= 1, 'ben has no connection to freeze');
+		await say(ben, 'SENT-WHILE-FROZEN');
+		const m0 = await mark(ben, 'SENT-WHILE-FROZEN');
+		assert.ok(m0 && m0.pending, 'not pending: ' + JSON.stringify(m0));
+		await waitMark(ben, 'SENT-WHILE-FROZEN', (m) => m.notSent && m.retry,
+		    'marked not sent with Retry');
+		await shot(ben, 'v2-not-sent-1280');
+		H.proxy.cut('ben');
+		await ben.page.waitForSelector('#room-status[data-state="online"]', {timeout: 30000});
+		const m1 = await mark(ben, 'SENT-WHILE-FROZEN');
+		if (m1.notSent) {
+			await ben.page.click('#log .msg.mine:has-text("SENT-WHILE-FROZEN") button:has-text("Retry")');
+		}
+		await waitLog(ann, 'SENT-WHILE-FROZEN', 20000);
+		await waitMark(ben, 'SENT-WHILE-FROZEN', (m) => !m.notSent && !m.pending,
+		    'marked sent after the connection came back');
+		await say(ben, 'after-retry-marker');
+		await waitLog(ann, 'after-retry-marker');
+		assert.equal(await countLog(ann, 'SENT-WHILE-FROZEN'), 1,
+		    'the message arrived more than once');
+	}, {timeout: 90000});
+
+	await run.test('v2: heartbeat: a frozen connection turns the header offline and the composer says messages wait', async () => {
+		const {ann, ben} = H.users;
+		await ben.page.waitForSelector('#room-status[data-state="online"]');
+		assert.ok(H.proxy.freeze('ben') >= 1);
+		/* 10 s without traffic, then 5 s without pong: well before the relay's ~27 s. */
+		await ben.page.waitForSelector('#room-status[data-state="offline"]', {timeout: 22000});
+		assert.match(await ben.page.textContent('#room-status-text'), /offline/i);
+		assert.match(await ben.page.textContent('#composer'), /sent when/i);
+		await shot(ben, 'v2-heartbeat-offline-1280');
+		H.proxy.cut('ben');
+		await ben.page.waitForSelector('#room-status[data-state="online"]', {timeout: 30000});
+		await say(ben, 'back-after-heartbeat');
+		await waitLog(ann, 'back-after-heartbeat');
+	}, {timeout: 90000});
+}
