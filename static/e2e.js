@@ -231,6 +231,48 @@ export class E2E {
 		return {type: 'keys', changed, moved};
 	}
 
+	/*
+	 * A moderator's rekey to ROOMKEY: the next epoch, sealed for each
+	 * member of KEEP whose keys are known. Returns {text, next}; the
+	 * switch to NEXT waits for the relay's ack (setEpoch).
+	 */
+	rekeyText(keep, roomKey) {
+		const nacl = globalThis.nacl;
+		const next = {n: this.epoch.n + 1, e: nacl.randomBytes(32),
+			secret: nacl.randomBytes(32), roomKey};
+		const lines = [[next.n, V.epochHash(next.e), this.flags].join(' ')];
+		for (const a of keep) {
+			const p = this.peers.get(a);
+			if (p && a !== this.alias)
+				lines.push(a + ' ' + V.sealEpochFor(p.bpk,
+				    this.keys.box.secretKey, roomKey, next.secret, next.e));
+		}
+		return {text: lines.join('\n'), next};
+	}
+
+	/*
+	 * A `rekey FROM BODY`: {type: 'rekey'} once switched to the epoch it
+	 * brings, 'drop' for a repeat, 'bad' (also when it has no line for us).
+	 */
+	onRekey(from, body) {
+		const f = this.openAny(body);
+		const r = this.judge(f, from, ['rekey'], '*');
+		if (r !== 'ok')
+			return {type: r};
+		const lines = f.text.split('\n');
+		const h = /^([1-9][0-9]{0,15}) ([A-Za-z0-9_-]{22}) (rotate|-)$/.exec(lines[0]);
+		const mine = lines.slice(1).find((l) => l.startsWith(this.alias + ' '));
+		if (!h || !mine || Number(h[1]) !== this.epoch.n + 1)
+			return {type: 'bad'};
+		const o = V.openEpoch(this.peers.get(from).bpk,
+		    this.keys.box.secretKey, mine.slice(this.alias.length + 1));
+		if (!o || V.epochHash(o.e) !== h[2])
+			return {type: 'bad'};
+		this.setEpoch(Number(h[1]), o.e, o.roomKey, o.secret);
+		this.flags = h[3];
+		return {type: 'rekey'};
+	}
+
 	/* Switches to epoch N with key E (and the room's new key and secret). */
 	setEpoch(n, e, roomKey, secret) {
 		if (this.epoch) {

@@ -143,7 +143,8 @@ async function enter(o) {
 		secret = randomSecret();
 	}
 	const s = new Session({url: o.url, roomKey, secret, alias: o.alias,
-	    mode: o.mode, maxFrame: o.maxFrame, events: {}});
+	    mode: o.mode, maxFrame: o.maxFrame, freshKey: freshRoomKey,
+	    events: {}});
 	const invite = formatInvite(roomKey, secret);
 	s.ev = roomEvents(s);
 	s.ev.welcome = () => {

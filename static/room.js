@@ -4,6 +4,7 @@
  */
 
 import {openInvite, openMember, askNewAlias} from './dialogs.js';
+import {formatInvite} from './invite.js';
 import {leaveRoom} from './leave.js';
 import {lobbyNote, resetButtons} from './lobby.js';
 import {notice, addMessage, bumpUnread, colorClass, logClear} from './log.js';
@@ -79,14 +80,14 @@ function renderMembers() {
 		updateStatus('online');
 }
 
-function updateStatus(st, detail, wait) {
+function updateStatus(st) {
 	ui.status.dataset.state = st;
+	ui.composerNote.hidden = st === 'online' || st === 'held';
 	if (st === 'online' && state.session) {
 		ui.statusText.textContent = plural(state.session.members.length, 'person', 'people') +
 		    ' · encrypted';
 	} else if (st === 'offline') {
-		ui.statusText.textContent = 'Offline · reconnecting in ' +
-		    Math.max(1, Math.round((wait || 0) / 1000)) + ' s';
+		ui.statusText.textContent = 'Offline, reconnecting…';
 	} else if (st === 'reconnecting' || st === 'connecting') {
 		ui.statusText.textContent = 'Reconnecting…';
 	} else if (st === 'held') {
@@ -114,10 +115,10 @@ export function closeMembers(refocus) {
 /* The page's answer to each event of Session S (see session.js). */
 export function roomEvents(s) {
 	return {
-		status: (st, detail, wait) => {
+		status: (st, detail) => {
 			if (s !== state.session)
 				return;
-			updateStatus(st, detail, wait);
+			updateStatus(st);
 			if (st === 'offline' && detail && !s.announcedDrop) {
 				s.announcedDrop = true;
 				notice(detail + ' Reconnecting…', 'warn');
@@ -165,6 +166,17 @@ export function roomEvents(s) {
 			bumpUnread();
 		},
 		keyChanged: (a) => notice('The keys of ' + a + ' changed. If you did not expect this (they left and came back), compare their safety code in their member sheet.', 'warn'),
+		rekeyed: (by, kicked) => {
+			const inv = s.invite();
+			state.inviteText = formatInvite(inv.roomKey, inv.secret);
+			notice((by === null ? 'The room has a new invite link; the old one no longer works.' :
+			    by + ' changed the room’s invite link; the old one no longer works.') +
+			    ' Share the new one from the link button.', 'info');
+			if (by === null && !kicked)
+				openInvite();
+			else if (ui.inviteDialog.open)
+				openInvite();
+		},
 		notice: (text) => notice(text, 'warn'),
 		aliasTaken: (alias) => askNewAlias(alias),
 		ended: (reason, detail) => leaveRoom(reason, detail)

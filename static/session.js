@@ -30,6 +30,10 @@ const EXIT_GRACE = 3000;
 const KEYS_WAIT = 5000;
 /* A message the relay has not acknowledged after this long is "not sent". */
 const ACK_WAIT = 10000;
+/* Heartbeat (version 2): ping after this long without a frame, dead without a pong. */
+const PING_IDLE = 10000;
+const PONG_WAIT = 5000;
+const BEAT = 1000;
 /* Overhead of a version 2 plaintext over TEXT: SIG and the fields but TEXT. */
 const V2_FIELDS = 64 + 16 + 1 + 16 + 1 + 22 + 5;
 
@@ -71,6 +75,12 @@ export class Session {
 		    new E2E(opts.alias, opts.roomKey, opts.secret) : null;
 		this.hellos = new Map();	/* alias -> hellos seen (version 2) */
 		this.outbox = new Map();	/* ID -> item sent, not acknowledged */
+		this.lastRx = 0;
+		this.pingId = 0;
+		this.pingAt = 0;	/* when the unanswered ping went, or 0 */
+		this.beatTimer = null;
+		this.freshKey = opts.freshKey || null;	/* async () => ROOMKEY */
+		this.rekeying = null;	/* {id, next} until the relay's ack */
 	}
 
 	emit(name, ...args) {
@@ -121,6 +131,10 @@ export class Session {
 	}
 
 	onOpen() {
+		this.lastRx = performance.now();
+		this.pingAt = 0;
+		if (this.e2e)
+			this.beat();
 		this.tokens = BURST;
 		this.refilled = performance.now();
 		this.helloTries = 0;
@@ -150,6 +164,8 @@ export class Session {
 	}
 
 	onFrame(text) {
+		this.lastRx = performance.now();
+		this.pingAt = 0;
 		const m = P.parseFrame(text);
 		if (!m)
 			return;
@@ -215,6 +231,8 @@ export class Session {
 		this.moderator = m.moderator;
 		this.members = m.members.slice();
 		if (this.e2e) {
+			/* A move in flight when the line dropped: the roster tells. */
+			this.rekeying = null;
 			this.enter2((this.first === 'create' && !resumed) || recreated);
 			this.resendOutbox();
 		}
@@ -287,6 +305,15 @@ export class Session {
 	}
 
 	onAck(id) {
+		if (this.rekeying && this.rekeying.id === id) {
+			const {next: nx, kick} = this.rekeying;
+			this.rekeying = null;
+			this.e2e.setEpoch(nx.n, nx.e, nx.roomKey, nx.secret);
+			this.roomKey = nx.roomKey;
+			this.emit('rekeyed', null, kick);
+			this.pump();
+			return;
+		}
 		const it = this.outbox.get(id);
 		if (!it)
 			return;
@@ -297,6 +324,12 @@ export class Session {
 
 	/* `error CODE ID`: true if ID was one of ours waiting for its ack. */
 	onRefused(id, code) {
+		if (this.rekeying && this.rekeying.id === id) {
+			this.rekeying = null;
+			this.emit('notice', P.errorText(code), code);
+			this.pump();
+			return true;
+		}
 		const it = this.outbox.get(id);
 		if (!it)
 			return false;
@@ -361,6 +394,76 @@ export class Session {
 		}
 	}
 
+	/*
+	 * The heartbeat of sanctuary(7): browsers cannot send WebSocket pings,
+	 * so after PING_IDLE without a frame the page sends `ping ID`; with no
+	 * answer in PONG_WAIT the connection is taken for dead at once.
+	 */
+	beat() {
+		if (this.beatTimer || this.state === 'ended')
+			return;
+		this.beatTimer = this.later(() => {
+			this.beatTimer = null;
+			const ws = this.ws;
+			if (!ws || ws.readyState !== 1 || !this.e2e)
+				return;
+			const now = performance.now();
+			if (this.pingAt && now - this.pingAt >= PONG_WAIT) {
+				this.dropSocket();
+				this.onClose(1006, '');
+				return;
+			}
+			if (!this.pingAt && now - this.lastRx >= PING_IDLE) {
+				this.pingAt = now;
+				this.take();
+				ws.send('ping ' + ++this.pingId);
+			}
+			this.beat();
+		}, BEAT);
+	}
+
+	onRekey2(m) {
+		const r = this.e2e ? this.e2e.onRekey(m.from, m.body) : {type: 'drop'};
+		if (r.type === 'rekey') {
+			this.roomKey = this.e2e.roomKey;
+			this.emit('rekeyed', m.from);
+		} else if (r.type === 'bad') {
+			this.emit('notice', 'The room’s link was changed by ' + m.from +
+			    ', but the new keys could not be verified.', 'rekey');
+		}
+	}
+
+	/* The invite of the room as it is now: {roomKey, secret} (not owned). */
+	invite() {
+		return this.e2e ? {roomKey: this.e2e.roomKey, secret: this.e2e.secret} :
+		    {roomKey: this.roomKey, secret: this.secret};
+	}
+
+	/*
+	 * Version 2: moves the room to a new key, new secret and new epoch,
+	 * removing KICK (an alias) in the same step if given. Outgoing
+	 * messages wait until the relay has acknowledged the move.
+	 */
+	async rekey(kick) {
+		if (!this.e2e || !this.e2e.ready() || !this.freshKey ||
+		    this.rekeying)
+			return false;
+		const newKey = await this.freshKey();
+		if (!this.e2e || this.rekeying)
+			return false;
+		this.enqueue({build: (seq) => {
+			if (!this.e2e)
+				return null;
+			const keep = this.members.filter((a) => a !== kick);
+			const r = this.e2e.rekeyText(keep, newKey);
+			this.rekeying = {id: seq, next: r.next, kick};
+			const body = this.e2e.seal('rekey', r.text, seq);
+			return (kick ? ['kick', seq, kick] : ['rekey', seq])
+			    .concat([this.roomKey, newKey, body]).join(' ');
+		}});
+		return true;
+	}
+
 	/* The safety code of ALIAS's keys (version 2), or null. */
 	safetyCode(alias) {
 		return this.e2e ? this.e2e.safetyCode(alias) : null;
@@ -408,6 +511,9 @@ export class Session {
 		case 'ack':
 			this.onAck(m.id);
 			break;
+		case 'rekey':
+			this.onRekey2(m);
+			break;
 		default:
 			break;
 		}
@@ -445,6 +551,7 @@ export class Session {
 
 	onClose(code, reason) {
 		this.hello = null;
+		this.pingAt = 0;
 		if (this.state === 'ended')
 			return;
 		if (this.leaving) {
@@ -545,7 +652,8 @@ export class Session {
 
 	/* Version 2 holds sealed kinds until the epoch key is in place. */
 	held(it) {
-		return !it.frame && this.e2e && !this.e2e.ready();
+		return !it.frame && this.e2e &&
+		    (!this.e2e.ready() || this.rekeying !== null);
 	}
 
 	pump() {
@@ -626,7 +734,11 @@ export class Session {
 	}
 
 	kick(alias) {
-		this.enqueue({frame: 'kick ' + alias});
+		if (this.e2e)
+			this.rekey(alias).catch(() => this.emit('notice',
+			    'The server could not be reached for a new room key.'));
+		else
+			this.enqueue({frame: 'kick ' + alias});
 	}
 
 	stop() {
@@ -707,6 +819,7 @@ export class Session {
 			clearTimeout(t);
 		this.timers.clear();
 		this.pumpTimer = null;
+		this.beatTimer = null;
 		this.queue.length = 0;
 		this.outbox.clear();
 		this.dropSocket();

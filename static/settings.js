@@ -6,6 +6,7 @@
  */
 
 import {prefs, notifyPossible, askNotify} from './alert.js';
+import {state} from './state.js';
 import {ui} from './ui.js';
 
 /* 'system' follows the device; 'light' and 'dark' override it. */
@@ -39,6 +40,8 @@ function syncMenu() {
 
 export function openMenu() {
 	syncMenu();
+	const s = state.session;
+	ui.rotateBox.hidden = !(s && s.e2e && s.isModerator());
 	if (!ui.menuDialog.open)
 		ui.menuDialog.showModal();
 }
@@ -55,6 +58,11 @@ async function onNotify() {
 
 export function settingsInit() {
 	ui.menuButton.addEventListener('click', openMenu);
+	ui.rotateButton.addEventListener('click', () => {
+		ui.menuDialog.close();
+		if (state.session)
+			state.session.rekey(null).catch(() => {});
+	});
 	ui.menuDialog.addEventListener('close', () => ui.message.focus());
 	ui.menuDialog.querySelector('.dialog-close').addEventListener('click',
 	    () => ui.menuDialog.close());

@@ -23,7 +23,7 @@ export const ui = {
 	membersClose: $('members-close'), scrim: $('scrim'),
 	composer: $('composer'), message: $('message'), attach: $('attach'),
 	whisperChip: $('whisper-chip'), whisperTo: $('whisper-to'),
-	whisperCancel: $('whisper-cancel'),
+	whisperCancel: $('whisper-cancel'), composerNote: $('composer-note'),
 	inviteButton: $('invite-button'), inviteDialog: $('invite-dialog'),
 	inviteLink: $('invite-link'), inviteQr: $('invite-qr'),
 	copyButton: $('copy-button'), copyStatus: $('copy-status'),
@@ -37,6 +37,7 @@ export const ui = {
 	aliasText: $('alias-text'),
 	suggest: $('suggest'), newPill: $('new-pill'),
 	menuButton: $('menu-button'), menuDialog: $('menu-dialog'),
+	rotateBox: $('rotate-box'), rotateButton: $('rotate-button'),
 	prefSound: $('pref-sound'), prefNotify: $('pref-notify'),
 	prefPreview: $('pref-preview'), notifyHint: $('notify-hint')
 };
