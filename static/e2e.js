@@ -139,7 +139,8 @@ export class E2E {
 		if (!p || !f.verify(spk || p.spk))
 			return 'bad';
 		if (f.kind !== 'hello' && !this.epochOk(f.epoch))
-			return 'bad';
+			return this.epoch && f.epoch.startsWith(this.epoch.n + '.') ?
+			    'split' : 'bad';
 		return p.window.accept(f.seq) ? 'ok' : 'drop';
 	}
 
@@ -153,7 +154,8 @@ export class E2E {
 	/*
 	 * A `msg FROM BODY`: {type: 'msg'|'typing'|'img', text} when genuine,
 	 * {type: 'hello', changed, known} for a hello, {type: 'drop'} for a
-	 * repeat, {type: 'bad'} otherwise.
+	 * repeat, {type: 'split'} when it names another key for our epoch
+	 * (the relay gave members different epochs), {type: 'bad'} otherwise.
 	 */
 	onMsg(from, body) {
 		const f = this.openAny(body);

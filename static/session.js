@@ -389,6 +389,10 @@ export class Session {
 		case 'bad':
 			this.emit('unverified', m.from, m.cmd === 'purr');
 			break;
+		case 'split':
+			this.emit('unverified', m.from, m.cmd === 'purr');
+			this.emit('notice', 'A message from ' + m.from + ' names another key for this room’s current epoch: the relay may be giving members different keys.', 'split');
+			break;
 		default:
 			break;	/* a repeat, typing, an image part: nothing to show */
 		}
