@@ -23,7 +23,7 @@ import {Runner, freePort, startDaemon, stopDaemon, CutProxy, RawClient, startCsp
 import {MESSAGE_PAYLOADS, ALIAS_PAYLOADS} from './payloads.js';
 import {tlsScenarios} from './tls.js';
 import {uxScenarios} from './ux.js';
-import {v2Scenarios} from './v2.js';
+import {v2Scenarios, v2Init, RawMember} from './v2.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '../..');
@@ -276,6 +276,7 @@ async function setup() {
 		    '--host-resolver-rules=MAP sanctuary.test 127.0.0.1']
 	});
 	raw = new RawClient(path.join(HERE, 'rawclient.py'));
+	await v2Init({raw, nacl, ROOT});
 	fs.mkdirSync(SHOTS, {recursive: true});
 	for (const f of fs.readdirSync(SHOTS))
 		if (f.startsWith('fail-'))
@@ -463,9 +464,10 @@ async function scenarios() {
 	});
 
 	await run.test('a raw relay client joins the same room', async () => {
-		await raw.open('raw', RELAY);
-		const w = await raw.request('raw', 'join 1 ' + st.roomKey + ' rawclient', (f) => /^(welcome|error)/.test(f));
-		assert.match(w.frame, /^welcome [A-Za-z0-9_-]{22} owner alice alice bob carol rawclient$/);
+		/* It speaks version 2 (v2.js), with the keys alice whispers to it. */
+		st.raw = new RawMember('raw', 'rawclient', st.link);
+		const w = await st.raw.join(RELAY);
+		assert.match(w, /^welcome [A-Za-z0-9_-]{22} owner alice alice bob carol rawclient$/);
 		await waitLog(users.carol, 'rawclient joined.');
 	});
 
@@ -659,7 +661,8 @@ async function scenarios() {
 		await say(carol, 'after-whisper-2');
 		await waitLog(alice, 'after-whisper-2');
 		assert.ok(!(await logText(alice)).includes('WHISPER-UI-2'), 'alice saw carol’s whisper');
-		assert.ok(!raw.frames('raw').slice(0).some((f) => f.startsWith('purr ')), 'raw client got a whisper');
+		assert.ok(!raw.events.slice(rawSeen).some((e) => e.id === 'raw' && e.ev === 'recv' &&
+		    e.frame.startsWith('purr ')), 'raw client got a whisper');
 		/* A whisper to nobody is refused locally. */
 		await say(alice, '/purr nobody hello');
 		await waitLog(alice, 'There is nobody called “nobody”');
@@ -668,18 +671,19 @@ async function scenarios() {
 	await run.test('forged, tampered and misattributed messages are not shown', async () => {
 		const {alice, bob} = users;
 		const before = await countLog(alice, 'could not be verified');
-		raw.send('raw', 'msg ' + Buffer.from(nacl.randomBytes(300)).toString('base64url'));
-		/* Sealed with the room key but claiming to be alice: the relay stamps rawclient. */
-		raw.send('raw', 'msg ' + seal(st.key, 'msg', 'alice', 'FORGED-AS-ALICE'));
-		/* A whisper body replayed as a room message. */
-		raw.send('raw', 'msg ' + seal(st.key, 'purr', 'rawclient', 'WRONG-KIND'));
+		const r = st.raw;
+		raw.send('raw', 'msg ' + ++r.seq + ' ' + Buffer.from(nacl.randomBytes(300)).toString('base64url'));
+		/* Sealed with the epoch key but claiming to be alice: the relay stamps rawclient. */
+		r.send(r.msg('FORGED-AS-ALICE', {from: 'alice'}));
+		/* A kind that a room message cannot carry. */
+		r.send(r.msg('WRONG-KIND', {kind: 'purr'}));
 		/* Right key, right alias, one flipped bit. */
-		const good = seal(st.key, 'msg', 'rawclient', 'TAMPERED');
+		const [, id, good] = r.msg('TAMPERED').split(' ');
 		const flip = Buffer.from(good, 'base64url');
 		flip[40] ^= 1;
-		raw.send('raw', 'msg ' + flip.toString('base64url'));
+		raw.send('raw', 'msg ' + id + ' ' + flip.toString('base64url'));
 		/* And one correct message: the documented format interoperates. */
-		raw.send('raw', 'msg ' + seal(st.key, 'msg', 'rawclient', 'RAW-SEALED-OK <b>bold</b>'));
+		r.send(r.msg('RAW-SEALED-OK <b>bold</b>'));
 		await waitLog(alice, 'RAW-SEALED-OK bold');
 		await waitLog(bob, 'RAW-SEALED-OK bold');
 		assert.equal(await countLog(alice, 'could not be verified') - before, 4);
@@ -724,12 +728,10 @@ async function scenarios() {
 		for (const alias of ALIAS_PAYLOADS) {
 			assert.ok(Buffer.byteLength(alias) <= 32, alias);
 			const id = 'x' + i++;
-			await raw.open(id, RELAY);
-			const w = await raw.request(id, 'join 1 ' + st.roomKey + ' ' + alias, (f) => /^(welcome|error)/.test(f));
-			assert.match(w.frame, /^welcome /, alias + ': ' + w.frame);
-			raw.send(id, 'msg ' + seal(st.key, 'msg', alias, 'ALIAS-MSG-' + i));
-			raw.send(id, 'exit ' + seal(st.key, 'exit', alias, 'ALIAS-BYE-' + i));
-			await raw.waitFor((e) => e.id === id && e.ev === 'closed');
+			const m = new RawMember(id, alias, st.link);
+			await m.join(RELAY);
+			m.send(m.msg('ALIAS-MSG-' + i));
+			await m.exit('ALIAS-BYE-' + i);
 		}
 		for (const u of [alice, dave]) {
 			await waitLog(u, 'ALIAS-BYE-' + i);
@@ -775,8 +777,8 @@ async function scenarios() {
 		}, null, {timeout: 20000});
 		const f = await raw.waitFor((e) => e.ev === 'recv' && e.frame.startsWith('msg bob ') && e.frame.length > 5000, 10000, rawSeen);
 		assert.ok(f.frame.length <= 65536, 'frame of ' + f.frame.length + ' bytes');
-		const o = open(st.key, f.frame.split(' ')[2]);
-		assert.ok(o && o.kind === 'msg' && o.alias === 'bob' && /^<img src="data:image\/(webp|jpeg);base64,/.test(o.text));
+		const o = st.raw.open(f.frame.split(' ')[2]);
+		assert.ok(o && o.kind === 'msg' && o.from === 'bob' && /^<img src="data:image\/(webp|jpeg);base64,/.test(o.text));
 		assert.ok(!o.text.includes('holiday'), 'file name leaked');
 	});
 
@@ -806,8 +808,8 @@ async function scenarios() {
 			assert.match(b, /^[A-Za-z0-9_-]+$/);
 			const n = Buffer.from(b, 'base64url').length - 40;
 			sizes.add(n);
-			const o = open(st.key, b);
-			if (o && o.text === 'hello from alice PLAIN-MARK-1' && o.alias === 'alice' && o.kind === 'msg')
+			const o = st.raw.open(b);
+			if (o && o.text === 'hello from alice PLAIN-MARK-1' && o.from === 'alice' && o.kind === 'msg')
 				plain++;
 		}
 		for (const n of sizes)
@@ -867,7 +869,7 @@ async function scenarios() {
 		await alice.page.waitForFunction((n) => document.getElementById('log').textContent.split('bob left.').length - 1 > n,
 		    lefts, {timeout: 10000});
 		await raw.open('thief', RELAY);
-		const w = await raw.request('thief', 'join 1 ' + st.roomKey + ' Bob', (f) => /^(welcome|error)/.test(f));
+		const w = await raw.request('thief', 'join 2 ' + st.roomKey + ' Bob', (f) => /^(welcome|error)/.test(f));
 		assert.match(w.frame, /^welcome /);
 		proxy.blocked.delete('bob');
 		await bob.page.waitForSelector('#alias-dialog[open]', {timeout: 30000});
@@ -881,7 +883,7 @@ async function scenarios() {
 		await say(bob, 'i-am-bob2-now');
 		await waitLog(alice, 'i-am-bob2-now');
 		assert.equal((await lastFrom(alice)).who, 'bob2');
-		raw.send('thief', 'exit');
+		raw.send('thief', 'exit 1');
 		await raw.waitFor((e) => e.id === 'thief' && e.ev === 'closed');
 	}, {timeout: 60000});
 
@@ -922,6 +924,14 @@ async function scenarios() {
 		assert.match(await carol.page.textContent('#lobby-note'), /removed from the room by alice/);
 		await assertClean(carol, ['PLAIN-MARK', 'FMT-', 'burst-', 'after-whisper', st.secretText, st.roomKey]);
 		assert.ok(!(await memberNames(alice)).includes('carol'));
+		/* The kick moved the room to a new link (version 2): the old one is dead. */
+		await alice.page.click('#invite-button');
+		const fresh = await alice.page.inputValue('#invite-link');
+		await alice.page.click('#invite-dialog .dialog-close');
+		assert.notEqual(fresh, st.link);
+		st.link = fresh;
+		st.roomKey = roomKeyOf(st.link).roomKey;
+		st.secretText = st.link.split('.').pop();
 		/* A non-moderator cannot kick. */
 		await say(bob, '/kick dave');
 		await waitLog(bob, 'Only the moderator can do that.');
@@ -972,8 +982,7 @@ async function scenarios() {
 
 	await run.test('exit with a farewell: the others read it, moderation passes on, nothing stays', async () => {
 		const {alice, bob, dave} = users;
-		raw.send('raw', 'exit');
-		await raw.waitFor((e) => e.id === 'raw' && e.ev === 'closed');
+		await st.raw.exit();
 		await waitLog(alice, 'rawclient left.');
 		await alice.page.click('#leave-button');
 		await alice.page.waitForSelector('#leave-dialog[open]');
@@ -1088,7 +1097,8 @@ async function scenarios() {
 		const port = await freePort();
 		smallServ = await startDaemon(path.join(BUILD, 'servchat'),
 		    ['-s', String(port), '-c', String(proxyPort), '-4', '--bind', '127.0.0.1',
-		    '--max-per-ip', '1000', '--max-message', '8192']);
+		    '--max-per-ip', '1000', '--max-message', '8192'].concat(
+		    process.env.SANCTUARY_STATIC_DIR ? ['--static-dir', process.env.SANCTUARY_STATIC_DIR] : []));
 		await alice.page.goto('http://sanctuary.test:' + port + '/');
 		await alice.page.fill('#create-alias', 'lena');
 		await alice.page.click('#create-button');
@@ -1096,8 +1106,11 @@ async function scenarios() {
 		const link = await alice.page.inputValue('#invite-link');
 		await alice.page.click('#invite-dialog .dialog-close');
 		await joinWithLink(bob, link, 'omar');
-		/* 8192 bytes hold a 4096-byte bucket: 4086 bytes of text for lena. */
-		await say(alice, 'x'.repeat(4000) + '-fits');
+		/*
+		 * 8192 bytes hold a 4096-byte bucket: in version 2, after the
+		 * signature and the fields, about 3960 bytes of text for lena.
+		 */
+		await say(alice, 'x'.repeat(3900) + '-fits');
 		await waitLog(bob, '-fits');
 		await say(alice, 'y'.repeat(5000) + '-TOOBIG');
 		await waitLog(alice, 'That message is too long: at most 3 KB per message.');

@@ -13,6 +13,14 @@ import path from 'node:path';
 
 let H, V, C;
 
+/* Makes RawMember usable: H needs raw, nacl and ROOT. */
+export async function v2Init(h) {
+	H = h;
+	globalThis.nacl = globalThis.nacl || H.nacl;
+	V = await import(path.join(H.ROOT, 'static/crypto2.js'));
+	C = await import(path.join(H.ROOT, 'static/crypto.js'));
+}
+
 function linkParts(link) {
 	const m = /#([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})$/.exec(link);
 	assert.ok(m, 'invite format: ' + link);
@@ -24,7 +32,7 @@ function linkParts(link) {
  * joins with LINK, says hello, and takes the epoch key from the roster a
  * browser whispers to it.
  */
-class RawMember {
+export class RawMember {
 	constructor(id, alias, link) {
 		this.id = id;
 		this.alias = alias;
@@ -73,9 +81,14 @@ class RawMember {
 		assert.match(w.frame, /^welcome /, this.alias + ' joined');
 		const h = this.helloBody();
 		raw.send(this.id, 'msg ' + h.seq + ' ' + h.body);
-		const k = await raw.waitFor((e) => e.id === this.id && e.ev === 'recv' &&
+		await raw.waitFor((e) => e.id === this.id && e.ev === 'recv' &&
 		    e.frame.startsWith('purr ') && this.takeKeys(e.frame), 15000, since);
-		return k;
+		return w.frame;
+	}
+
+	/* The fields of a room BODY sealed with our epoch key, or null. */
+	open(body) {
+		return V.openRoom(this.e, body);
 	}
 
 	/* True if FRAME is a roster for us that opens and verifies. */
@@ -108,8 +121,9 @@ class RawMember {
 		    e.frame === 'ack ' + seq);
 	}
 
-	async exit() {
-		this.send('exit ' + ++this.seq);
+	async exit(farewell) {
+		this.send(farewell ? 'exit ' + this.msg(farewell, {kind: 'exit'}).slice(4) :
+		    'exit ' + ++this.seq);
 		await H.raw.waitFor((e) => e.id === this.id && e.ev === 'closed');
 	}
 }
@@ -156,10 +170,7 @@ async function waitMark(u, text, pred, what, timeout = 30000) {
 }
 
 export async function v2Scenarios(h) {
-	H = h;
-	globalThis.nacl = globalThis.nacl || H.nacl;
-	V = await import(path.join(H.ROOT, 'static/crypto2.js'));
-	C = await import(path.join(H.ROOT, 'static/crypto.js'));
+	await v2Init(h);
 	const {run, person, say, waitLog, countLog, joinWithLink, shot} = H;
 	const st = {};
 
