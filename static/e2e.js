@@ -52,6 +52,13 @@ export class E2E {
 		    this.keys.sign.publicKey);
 	}
 
+	/* Goes on under another alias (ours was taken while we were away). */
+	rename(alias) {
+		this.peers.delete(this.alias);
+		this.alias = alias;
+		this.addPeer(alias, this.keys.box.publicKey, this.keys.sign.publicKey);
+	}
+
 	/* The creator's epoch 0. */
 	startEpoch() {
 		this.epoch = epochOf(0, globalThis.nacl.randomBytes(32));

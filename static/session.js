@@ -610,6 +610,8 @@ export class Session {
 		if (this.state !== 'held')
 			return;
 		this.alias = alias;
+		if (this.e2e)
+			this.e2e.rename(alias);
 		this.token = null;
 		this.attempt = 0;
 		this.connect();
