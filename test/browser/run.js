@@ -45,52 +45,12 @@ const users = {};
 let browser, chatroom, servchat, proxy, raw;
 let relayPort, proxyPort, servPort, noCspPort, noCspServer, smallServ;
 
-/* ---------- the sanctuary/1 format, independently (see static/crypto.js) ---------- */
-
-const BUCKETS = [256, 1024, 4096, 16384];
-function bucketFor(n) {
-	for (const b of BUCKETS)
-		if (n + 1 <= b)
-			return b;
-	return Math.ceil((n + 1) / 16384) * 16384;
-}
+/* ---------- invites ---------- */
 
 function roomKeyOf(link) {
 	const m = /#([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})$/.exec(link);
 	assert.ok(m, 'invite format: ' + link);
 	return {roomKey: m[1], secret: Buffer.from(m[2], 'base64url')};
-}
-
-function deriveKey(link) {
-	const {roomKey, secret} = roomKeyOf(link);
-	const h = nacl.hash(new Uint8Array(Buffer.concat([Buffer.from('sanctuary/1'),
-	    Buffer.from(roomKey, 'base64url'), secret])));
-	return h.slice(0, 32);
-}
-
-function seal(key, kind, alias, text) {
-	const p0 = Buffer.from(kind + '\n' + alias + '\n' + text, 'utf8');
-	const p = new Uint8Array(bucketFor(p0.length));
-	p.set(p0);
-	p[p0.length] = 0x80;
-	const nonce = nacl.randomBytes(24);
-	const c = nacl.secretbox(p, nonce, key);
-	return Buffer.concat([nonce, c]).toString('base64url');
-}
-
-function open(key, body) {
-	const bytes = new Uint8Array(Buffer.from(body, 'base64url'));
-	const p = nacl.secretbox.open(bytes.subarray(24), bytes.subarray(0, 24), key);
-	if (!p)
-		return null;
-	let i = p.length - 1;
-	while (i >= 0 && p[i] === 0)
-		i--;
-	if (p[i] !== 0x80)
-		return null;
-	const s = Buffer.from(p.subarray(0, i)).toString('utf8');
-	const [kind, alias, ...rest] = s.split('\n');
-	return {kind, alias, text: rest.join('\n'), padded: p.length};
 }
 
 /* ---------- browser people ---------- */
@@ -398,7 +358,6 @@ async function scenarios() {
 		st.link = await page.inputValue('#invite-link');
 		assert.match(st.link, new RegExp('^http://sanctuary\\.test:' + servPort +
 		    '/#[A-Za-z0-9_-]{21}[AQgw]\\.[A-Za-z0-9_-]{43}$'));
-		st.key = deriveKey(st.link);
 		st.roomKey = roomKeyOf(st.link).roomKey;
 		st.secretText = st.link.split('.').pop();
 		const qr = await page.evaluate(() => {

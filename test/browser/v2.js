@@ -249,8 +249,8 @@ export async function v2Scenarios(h) {
 		const {ben} = H.users;
 		const mal = st.mal;
 		const other = V.memberKeys();
-		const h = mal.helloBody({keys: other});
-		mal.send('msg ' + h.seq + ' ' + h.body);
+		const hello = mal.helloBody({keys: other});
+		mal.send('msg ' + hello.seq + ' ' + hello.body);
 		await waitLog(ben, 'keys of mal changed');
 	});
 
@@ -326,12 +326,15 @@ export async function v2Scenarios(h) {
 	await run.test('v2: heartbeat: a frozen connection turns the header offline and the composer says messages wait', async () => {
 		const {ann, ben} = H.users;
 		await ben.page.waitForSelector('#room-status[data-state="online"]');
+		/* No new connection either, or the reconnect ends "offline" at once. */
+		H.proxy.blocked.add('ben');
 		assert.ok(H.proxy.freeze('ben') >= 1);
 		/* 10 s without traffic, then 5 s without pong: well before the relay's ~27 s. */
 		await ben.page.waitForSelector('#room-status[data-state="offline"]', {timeout: 22000});
 		assert.match(await ben.page.textContent('#room-status-text'), /offline/i);
 		assert.match(await ben.page.textContent('#composer'), /sent when/i);
 		await shot(ben, 'v2-heartbeat-offline-1280');
+		H.proxy.blocked.delete('ben');
 		H.proxy.cut('ben');
 		await ben.page.waitForSelector('#room-status[data-state="online"]', {timeout: 30000});
 		await say(ben, 'back-after-heartbeat');

@@ -565,8 +565,6 @@ async function fakeRelay(mode, invite) {
 }
 
 async function partOne(pair) {
-	const cOut = (p) => p.lines;
-
 	await test('C client: decrypts the sanctuary(7) test vector and refuses a wrong sender or kind', async () => {
 		const inv = 'http://192.0.2.1:6969/#AAECAwQFBgcICQoLDA0ODw.ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8';
 		const body = 'QEFCQ0RFRkdISUpLTE1OT1BRUlNUVVZXsNod3IwXydyoTvgZJerp2k-R' +
