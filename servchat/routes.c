@@ -29,9 +29,10 @@
 #define ROUTES_KEY_JSON		48	/* {"key":"<22 chars>"} and NUL */
 #define ROUTES_DISK_MAX		(16L * 1024 * 1024)
 
+/* Per content coding; NULL where the asset has no such body. */
 struct asset_resp {
-	struct MHD_Response	*ok;		/* 200 with the body */
-	struct MHD_Response	*notmod;	/* 304 */
+	struct MHD_Response	*ok[ASSET_CODINGS];	/* 200 with the body */
+	struct MHD_Response	*notmod[ASSET_CODINGS];	/* 304 */
 };
 
 static struct asset_resp	*resp;		/* one per assets[] entry */
@@ -89,15 +90,47 @@ notmod_new(const char *etag, enum headers_cache cache)
 	    cache);
 }
 
-/* Both responses of one embedded asset. */
+/*
+ * Content-Encoding, and Vary when the asset has more than one body: a cache
+ * must then key on Accept-Encoding, for the 304 as for the 200.
+ */
+static int
+coding_headers_add(struct MHD_Response *r, const struct asset *a,
+    enum asset_coding c, int with_encoding)
+{
+	const char	*name = assets_coding_name(c);
+
+	if (r == NULL)
+		return -1;
+	if (with_encoding && name != NULL && MHD_add_response_header(r,
+	    MHD_HTTP_HEADER_CONTENT_ENCODING, name) != MHD_YES)
+		return -1;
+	if (assets_varies(a) && MHD_add_response_header(r,
+	    MHD_HTTP_HEADER_VARY, MHD_HTTP_HEADER_ACCEPT_ENCODING) != MHD_YES)
+		return -1;
+	return 0;
+}
+
+/* The 200 and the 304 of each body of one embedded asset. */
 static int
 asset_resp_init(struct asset_resp *ar, const struct asset *a)
 {
-	/* PERSISTENT: MHD never writes to the buffer; the cast drops const. */
-	ar->ok = response_new(a->len, (void *)(uintptr_t)a->data,
-	    MHD_RESPMEM_PERSISTENT, a->type, a->etag, asset_cache(a->type));
-	ar->notmod = notmod_new(a->etag, asset_cache(a->type));
-	return ar->ok != NULL && ar->notmod != NULL ? 0 : -1;
+	const struct asset_body	*b;
+	int			 c;
+
+	for (c = 0; c < ASSET_CODINGS; c++) {
+		if ((b = &a->body[c])->data == NULL)
+			continue;
+		/* PERSISTENT: MHD never writes to it; the cast drops const. */
+		ar->ok[c] = response_new(b->len, (void *)(uintptr_t)b->data,
+		    MHD_RESPMEM_PERSISTENT, a->type, b->etag,
+		    asset_cache(a->type));
+		ar->notmod[c] = notmod_new(b->etag, asset_cache(a->type));
+		if (coding_headers_add(ar->ok[c], a, c, 1) == -1 ||
+		    coding_headers_add(ar->notmod[c], a, c, 0) == -1)
+			return -1;
+	}
+	return 0;
 }
 
 /*
@@ -163,12 +196,14 @@ void
 routes_free(void)
 {
 	size_t	i;
+	int	c;
 
 	if (resp != NULL) {
-		for (i = 0; i < assets_count; i++) {
-			response_free(resp[i].ok);
-			response_free(resp[i].notmod);
-		}
+		for (i = 0; i < assets_count; i++)
+			for (c = 0; c < ASSET_CODINGS; c++) {
+				response_free(resp[i].ok[c]);
+				response_free(resp[i].notmod[c]);
+			}
 		free(resp);
 		resp = NULL;
 	}
@@ -211,14 +246,19 @@ etag_matches(struct MHD_Connection *c, const char *etag)
 	return inm != NULL && etag_listed(inm, etag);
 }
 
+/* The body Accept-Encoding asks for; its ETag alone answers a 304. */
 static enum MHD_Result
 route_embedded(struct MHD_Connection *c, const struct asset *a)
 {
 	const struct asset_resp	*ar = &resp[a - assets];
+	enum asset_coding	 k;
 
-	if (etag_matches(c, a->etag))
-		return MHD_queue_response(c, MHD_HTTP_NOT_MODIFIED, ar->notmod);
-	return MHD_queue_response(c, MHD_HTTP_OK, ar->ok);
+	k = assets_coding(a, MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_ACCEPT_ENCODING));
+	if (etag_matches(c, a->body[k].etag))
+		return MHD_queue_response(c, MHD_HTTP_NOT_MODIFIED,
+		    ar->notmod[k]);
+	return MHD_queue_response(c, MHD_HTTP_OK, ar->ok[k]);
 }
 
 /* Reads the whole of source below the static dir into *datap (malloc). */

@@ -43,15 +43,23 @@ static const unsigned char	index_html[] =
     "<!doctype html><title>Sanctuary</title><script src=/app.js></script>";
 static const unsigned char	app_js[] = "'use strict';\n";
 static const unsigned char	app_css[] = "body{margin:0}\n";
+/* Stand-ins: routes.c never looks inside a coded body. */
+static const unsigned char	app_js_gz[] = { 0x1f, 0x8b, 0x08, 0x00 };
+static const unsigned char	app_js_br[] = { 0x0b, 0x06, 0x80 };
 
-/* Sorted by path, as embed.c writes it. */
+/* Sorted by path, as embed.c writes it; app.js has coded bodies too. */
 const struct asset	assets[] = {
-	{ "/app.css", "text/css; charset=utf-8", app_css, sizeof(app_css) - 1,
-	  "\"Y3NzY3NzY3NzY3NzY3NzY3\"", "app.css" },
-	{ "/app.js", "text/javascript; charset=utf-8", app_js,
-	  sizeof(app_js) - 1, "\"anNqc2pzanNqc2pzanNqc2\"", "app.js" },
-	{ "/index.html", "text/html; charset=utf-8", index_html,
-	  sizeof(index_html) - 1, "\"aHRtbGh0bWxodG1saHRtbG\"", "index.html" },
+	{ "/app.css", "text/css; charset=utf-8", "app.css", {
+	  { app_css, sizeof(app_css) - 1, "\"Y3NzY3NzY3NzY3NzY3NzY3\"" },
+	  { NULL, 0, NULL }, { NULL, 0, NULL } } },
+	{ "/app.js", "text/javascript; charset=utf-8", "app.js", {
+	  { app_js, sizeof(app_js) - 1, "\"anNqc2pzanNqc2pzanNqc2\"" },
+	  { app_js_gz, sizeof(app_js_gz), "\"Z3pnemd6Z3pnemd6Z3pnem\"" },
+	  { app_js_br, sizeof(app_js_br), "\"YnJicmJyYnJicmJyYnJicm\"" } } },
+	{ "/index.html", "text/html; charset=utf-8", "index.html", {
+	  { index_html, sizeof(index_html) - 1,
+	    "\"aHRtbGh0bWxodG1saHRtbG\"" },
+	  { NULL, 0, NULL }, { NULL, 0, NULL } } },
 };
 const size_t		assets_count = sizeof(assets) / sizeof(assets[0]);
 
