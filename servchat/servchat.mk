@@ -1,7 +1,9 @@
 # servchat: the page server. The browser client in static/ is embedded at build
-# time: $(B)/tools/embed (a host program built from tools/embed.c, never
-# installed) writes $(B)/gen/servchat/assets_data.c. Nothing generated lands
-# in the source tree.
+# time: tools/bundle (esbuild, from npm) bundles and minifies it into
+# $(B)/gen/bundle, then $(B)/tools/embed (a host program built from
+# tools/embed.c, never installed) writes $(B)/gen/servchat/assets_data.c with
+# gzip and brotli bodies besides the plain ones. Nothing generated lands in
+# the source tree.
 
 SERVCHAT_SRC := $(filter-out servchat/main.c,$(wildcard servchat/*.c))
 SERVCHAT_OBJ := $(SERVCHAT_SRC:%.c=$(B)/obj/%.o)
@@ -38,10 +40,36 @@ $(SERVCHAT_NPM): static/package.json static/package-lock.json
 	@touch $@
 endif
 
-$(SERVCHAT_GEN): $(EMBED) $(STATIC_FILES) $(SERVCHAT_NPM)
+# esbuild, pinned by tools/bundle/package-lock.json; its binary is the build
+# machine's (an optional dependency per platform), also when cross-building.
+BUNDLE_DIR   := $(B)/gen/bundle
+BUNDLE_NPM   := $(B)/gen/tools-bundle-npm.stamp
+BUNDLE_STAMP := $(B)/gen/bundle.stamp
+
+$(BUNDLE_NPM): tools/bundle/package.json tools/bundle/package-lock.json
+	@mkdir -p $(@D)
+	cd tools/bundle && npm ci --ignore-scripts --no-audit --no-fund \
+	    --prefer-offline
+	@touch $@
+
+# NOBUNDLE=1 embeds static/ as it is (every module a request of its own).
+ifeq ($(NOBUNDLE),1)
+$(BUNDLE_STAMP):
+	@rm -rf $(BUNDLE_DIR) && mkdir -p $(BUNDLE_DIR)
+	@touch $@
+else
+$(BUNDLE_STAMP): tools/bundle/bundle.mjs $(STATIC_FILES) $(SERVCHAT_NPM) \
+    $(BUNDLE_NPM)
+	@rm -rf $(BUNDLE_DIR) && mkdir -p $(BUNDLE_DIR)
+	$(E) "  BUNDLE  static -> $(BUNDLE_DIR)"
+	$(Q)node tools/bundle/bundle.mjs static $(BUNDLE_DIR)
+	@touch $@
+endif
+
+$(SERVCHAT_GEN): $(EMBED) $(STATIC_FILES) $(SERVCHAT_NPM) $(BUNDLE_STAMP)
 	@mkdir -p $(@D)
 	$(E) "  EMBED   static -> $@"
-	$(Q)$(EMBED) static $@
+	$(Q)$(EMBED) static $@ $(BUNDLE_DIR)
 
 $(B)/obj/servchat/assets_data.o: $(SERVCHAT_GEN) servchat/assets.h
 	@mkdir -p $(@D)
