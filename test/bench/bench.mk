@@ -30,5 +30,15 @@ bench: $(B)/chatroom $(B)/servchat $(LOADGEN) $(FLOOR)
 	    --prefer-offline --loglevel=error >/dev/null
 	@B=$(abspath $(B)) /usr/bin/python3 test/bench/bench.py $(BENCH_ARGS) \
 	    >$(B)/bench.txt; rc=$$?; cat $(B)/bench.txt; exit $$rc
+	@$(MAKE) --no-print-directory bench-slow3g
 
-.PHONY: bench
+# The page over Chromium's slow-3G emulation (test/bench/slow3g.mjs), with
+# playwright-core as test/browser pins it. SLOW3G_RUNS runs, 5 by default.
+bench-slow3g: $(B)/servchat
+	@cd test/browser && npm ci --ignore-scripts --no-audit --no-fund \
+	    --prefer-offline --loglevel=error >/dev/null
+	@SERVCHAT=$(abspath $(B))/servchat node test/bench/slow3g.mjs \
+	    $(SLOW3G_RUNS) >$(B)/bench-slow3g.txt; rc=$$?; \
+	    cat $(B)/bench-slow3g.txt; exit $$rc
+
+.PHONY: bench bench-slow3g
