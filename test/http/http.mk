@@ -37,7 +37,8 @@ http: $(B)/servchat $(HTTP_FIXTURE_BIN) $(HTTP_FIXTURE).stamp
 	@SERVCHAT=$(B)/servchat SERVCHAT_FIXTURE=$(HTTP_FIXTURE_BIN) \
 	    HTTP_FIXTURE_DIR=$(HTTP_FIXTURE) STATIC_DIR=static \
 	    HTTP_VENDOR_DIR=test/http/fixture-vendor \
-	    sh mk/suite.sh http test/http/test_http.py test/http/test_tls.py
+	    sh mk/suite.sh http test/http/test_http.py test/http/test_tls.py \
+	    test/http/test_encoding.py
 
 CHECKS += http
 .PHONY: http
