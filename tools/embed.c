@@ -255,7 +255,8 @@ static unsigned char *
 filter_run(const char *cmd, const unsigned char *data, size_t len,
     size_t *outlenp)
 {
-	char		 buf[256], *argv[16], *rest, tmpl[] = "/tmp/embed.XXXXXX";
+	char		 buf[256], *argv[16], *rest;
+	char		 tmpl[] = "/tmp/embed.XXXXXX";
 	unsigned char	*outb = NULL;
 	size_t		 n = 0, cap = 0;
 	ssize_t		 r;
@@ -309,8 +310,9 @@ emit_body(FILE *out, FILE *table, size_t i, int k, const unsigned char *data,
 	size_t	j;
 
 	rules_etag(etag, data, len);
-	fprintf(out, "\n/* %s (%d) */\nstatic const unsigned char a%zu_%d[] = {",
-	    entries[i].source, k, i, k);
+	fprintf(out, "\n/* %s (%d) */\n"
+	    "static const unsigned char a%zu_%d[] = {", entries[i].source, k, i,
+	    k);
 	for (j = 0; j < len; j++)
 		fprintf(out, "%s0x%02x,", j % 12 == 0 ? "\n\t" : " ", data[j]);
 	/* A zero-length array is not C: empty files get one unused byte. */
@@ -370,7 +372,8 @@ emit(FILE *out)
 	for (i = 0; i < nentries; i++)
 		emit_entry(out, table, i);
 	if (nentries == 0)
-		fputs("\t{ NULL, NULL, NULL, { { NULL, 0, NULL } } },\n", table);
+		fputs("\t{ NULL, NULL, NULL, { { NULL, 0, NULL } } },\n",
+		    table);
 	fprintf(out, "\nconst struct asset assets[%zu] = {\n",
 	    nentries > 0 ? nentries : 1);
 	rewind(table);

@@ -1167,6 +1167,20 @@ def cmd_make_bench(line):
 	check("--only" in p.stdout, "bench.py --help printed %r" % p.stdout[:200])
 
 
+def cmd_make_slow3g(_):
+	# A benchmark: the target is checked with make -n, its script parsed.
+	p = make("-n", "bench-slow3g")
+	check("slow3g.mjs" in p.stdout, "make -n bench-slow3g runs no slow3g.mjs")
+	run(["node", "--check", os.path.join(ROOT, "test/bench/slow3g.mjs")])
+
+
+def cmd_make_nobundle(_):
+	# What the build would do from scratch: embed, and no esbuild.
+	p = make("-n", "-B", "NOBUNDLE=1", MAKE_B + "/servchat")
+	check("bundle.mjs" not in p.stdout and "EMBED" in p.stdout,
+	    "make NOBUNDLE=1 still bundles, or embeds nothing")
+
+
 def cmd_make_suite(_):
 	check("make --no-print-directory \"$s\"" in read("mk/check.sh"),
 	    "make check no longer runs each suite as make SUITE")
@@ -1198,6 +1212,11 @@ COMMANDS = [
 	    "benchmark passes or fails nothing; its figures come from a run by "
 	    "hand)"),
 	(r"make SUITE", cmd_make_suite, "what make check runs for each suite"),
+	(r"make bench-slow3g", cmd_make_slow3g, "make -n bench-slow3g and node "
+	    "--check of slow3g.mjs (a benchmark passes or fails nothing)"),
+	(r"make NOBUNDLE=1", cmd_make_nobundle, "make -n -B NOBUNDLE=1: no "
+	    "esbuild in the plan"),
+	(r"make clean", None, "by hand (removes build/)"),
 	(r"(sudo )?make install( PREFIX=/usr)?", None,
 	    "check 'install' / 'install-prefix' (with DESTDIR)"),
 	(r"(sudo )?make uninstall", None, "check 'install' (with DESTDIR)"),
