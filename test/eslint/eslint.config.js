@@ -22,7 +22,7 @@ export default defineConfig([
 	{
 		files: ['static/**/*.js', 'test/browser/**/*.js',
 		    'test/interop/**/*.{js,mjs}', 'test/bench/baseline/**/*.{js,mjs}',
-		    'test/eslint/*.js'],
+		    'test/bench/*.mjs', 'tools/bundle/*.mjs', 'test/eslint/*.js'],
 		extends: [js.configs.recommended],
 		languageOptions: {ecmaVersion: 2022, sourceType: 'module'},
 		linterOptions: {reportUnusedDisableDirectives: 'error'},
@@ -77,7 +77,13 @@ export default defineConfig([
 		}
 	},
 	{
-		files: ['test/bench/baseline/**/*.{js,mjs}', 'test/eslint/*.js'],
+		files: ['test/bench/baseline/**/*.{js,mjs}', 'test/eslint/*.js',
+		    'tools/bundle/*.mjs'],
 		languageOptions: {globals: {...globals.node}}
+	},
+	{
+		/* slow3g.mjs: Node, with a page.waitForFunction() callback. */
+		files: ['test/bench/*.mjs'],
+		languageOptions: {globals: {...globals.node, ...globals.browser}}
 	}
 ]);

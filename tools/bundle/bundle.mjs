@@ -5,8 +5,9 @@
  *
  *	node tools/bundle/bundle.mjs STATICDIR OUTDIR
  *
- *	scripts.min.js	the vendored libraries of STATICDIR/vendor.list, then
- *			boot.js: classic scripts, concatenated, minified
+ *	scripts.min.js	boot.js, then the vendored libraries of
+ *			STATICDIR/vendor.list: classic scripts, concatenated,
+ *			minified
  *	app.min.js	app.js and every module it imports, as one module
  *	app.min.css	app.css, minified
  *	index.html	static/index.html referring to those three, the favicon
@@ -42,12 +43,16 @@ function vendorSources() {
  * Minified one by one with no output format, so top-level names (the
  * globals nacl, DOMPurify, qrcode) are kept; a ';' between files keeps one
  * from running into the next. None of them is in strict mode as a file.
+ * boot.js comes first and stays ES5: its load handler is then in place
+ * even if a library throws, and it is what reports a failed app.min.js.
+ * If scripts.min.js itself fails, app.js finds the libraries missing.
  */
 async function classicScripts() {
 	const parts = [];
-	for (const src of [...vendorSources(), 'boot.js']) {
+	for (const src of ['boot.js', ...vendorSources()]) {
 		const code = readFileSync(join(staticDir, src), 'utf8');
-		const out = await esbuild.transform(code, {minify: true, legalComments: 'inline'});
+		const out = await esbuild.transform(code, {minify: true,
+			legalComments: 'inline', target: src === 'boot.js' ? 'es5' : 'esnext'});
 		parts.push(out.code.trim());
 	}
 	return parts.join(';\n') + '\n';
