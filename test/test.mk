@@ -10,6 +10,9 @@ $(B)/test/%: $(B)/obj/test/unit/%.o $(B)/obj/test/unit/runner.o $(B)/obj/test/un
 	$(E) "  LD      $@"
 	$(Q)$(CC) $(ALL_LDFLAGS) $(UNIT_WRAP) -o $@ $^ $(CHECK_LIBS) $(PKG_LIBS) -lwslay
 
+# The room tests share their fixture (room_fixture.h).
+$(B)/test/test_room $(B)/test/test_room2: $(B)/obj/test/unit/room_fixture.o
+
 # test_oom fails allocations on demand (test/lib/failalloc.h).
 $(B)/test/test_oom: $(B)/obj/test/lib/failalloc.o
 $(B)/test/test_oom: UNIT_WRAP = -Wl,--wrap=malloc -Wl,--wrap=calloc

@@ -14,6 +14,7 @@
 #include "common/key.h"
 
 #include "fake_conn.h"
+#include "room_fixture.h"
 #include "unit.h"
 
 #define K1	"xWqn-nCtemuA0e9BUnlt8Q"
@@ -21,54 +22,6 @@
 #define K3	"UBGVz-7IjfT6jkmb3c5NBw"
 #define K4	"mdCdvZbOxvjzlOi6xiCdFQ"
 #define K5	"AAAAAAAAAAAAAAAAAAAAAA"
-
-static struct room_table	*tab;
-static struct room_limits	 limits = { 4, 4 };
-
-static void
-setup(void)
-{
-	tab = rooms_new(&limits);
-	ck_assert_ptr_nonnull(tab);
-}
-
-static void
-teardown(void)
-{
-	rooms_free(tab);
-	fake_conn_free_all();
-}
-
-/* conn sends one text frame. */
-static void
-say(struct conn *c, const char *frame)
-{
-	cmd_exec(tab, c, fake_conn_member(c), frame, strlen(frame));
-}
-
-/* Asserts that c got exactly want (lines) since the last look. */
-#define got(c, want)	ck_assert_str_eq(fake_conn_take(c), (want))
-
-/*
- * Asserts that c got exactly one line, `welcome TOKEN rest`, with a canonical
- * TOKEN, which goes to tok (KEY_LEN + 1 bytes) unless tok is NULL.
- */
-static void
-got_welcome(struct conn *c, const char *rest, char *tok)
-{
-	const char	*s = fake_conn_take(c);
-	char		 want[512];
-
-	ck_assert_msg(strncmp(s, "welcome ", 8) == 0, "got \"%s\"", s);
-	ck_assert_uint_ge(strlen(s), 8 + KEY_LEN);
-	ck_assert(key_valid(s + 8, KEY_LEN));
-	snprintf(want, sizeof(want), " %s\n", rest);
-	ck_assert_str_eq(s + 8 + KEY_LEN, want);
-	if (tok != NULL) {
-		memcpy(tok, s + 8, KEY_LEN);
-		tok[KEY_LEN] = '\0';
-	}
-}
 
 /* A new conn that creates room key as alias (mode owner or everyone). */
 static struct conn *
@@ -945,7 +898,8 @@ suite(void)
 	TCase	*tc;
 
 	tc = tcase_create("room");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, room_fixture_setup,
+	    room_fixture_teardown);
 	tcase_add_test(tc, test_create);
 	tcase_add_test(tc, test_create_exists);
 	tcase_add_test(tc, test_join);

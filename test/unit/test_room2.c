@@ -15,6 +15,7 @@
 #include "common/key.h"
 
 #include "fake_conn.h"
+#include "room_fixture.h"
 #include "unit.h"
 
 #define K1	"xWqn-nCtemuA0e9BUnlt8Q"
@@ -23,48 +24,6 @@
 #define K4	"mdCdvZbOxvjzlOi6xiCdFQ"
 #define K5	"AAAAAAAAAAAAAAAAAAAAAA"
 #define K6	"AAAAAAAAAAAAAAAAAAAAAQ"
-
-static struct room_table	*tab;
-static struct room_limits	 limits = { 4, 4 };
-
-static void
-setup(void)
-{
-	tab = rooms_new(&limits);
-	ck_assert_ptr_nonnull(tab);
-}
-
-static void
-teardown(void)
-{
-	rooms_free(tab);
-	fake_conn_free_all();
-}
-
-static void
-say(struct conn *c, const char *frame)
-{
-	cmd_exec(tab, c, fake_conn_member(c), frame, strlen(frame));
-}
-
-#define got(c, want)	ck_assert_str_eq(fake_conn_take(c), (want))
-
-/* One line `welcome TOKEN rest`; the token goes to tok unless NULL. */
-static void
-got_welcome(struct conn *c, const char *rest, char *tok)
-{
-	const char	*s = fake_conn_take(c);
-	char		 want[512];
-
-	ck_assert_msg(strncmp(s, "welcome ", 8) == 0, "got \"%s\"", s);
-	ck_assert_uint_ge(strlen(s), 8 + KEY_LEN);
-	snprintf(want, sizeof(want), " %s\n", rest);
-	ck_assert_str_eq(s + 8 + KEY_LEN, want);
-	if (tok != NULL) {
-		memcpy(tok, s + 8, KEY_LEN);
-		tok[KEY_LEN] = '\0';
-	}
-}
 
 /* A conn that sends frame (printf-style key and alias) and is welcomed. */
 static struct conn *
@@ -415,7 +374,8 @@ suite(void)
 	TCase	*tc;
 
 	tc = tcase_create("room2");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, room_fixture_setup,
+	    room_fixture_teardown);
 	tcase_add_test(tc, test_versions);
 	tcase_add_test(tc, test_ack);
 	tcase_add_test(tc, test_error_id);
