@@ -143,13 +143,13 @@ utf8_valid(const uint8_t *p, size_t n)
 	return 1;
 }
 
-/* A relay event (sanctuary(7), relay -> client). */
+/* A relay event (sanctuary(7), relay -> client, versions 1 and 2). */
 static void
 check_event(const uint8_t *p, size_t n)
 {
 	static const char *const verbs[] = { "welcome ", "joined ", "left ",
 		"moderator ", "msg ", "purr ", "kicked ", "stopped ",
-		"error " };
+		"error ", "ack ", "pong ", "rekey " };
 	size_t		 i;
 
 	if (n == 0 || !utf8_valid(p, n) || p[n - 1] == ' ' ||
