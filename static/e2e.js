@@ -241,15 +241,15 @@ export class E2E {
 	}
 
 	/*
-	 * A moderator's rekey to ROOMKEY: the next epoch, sealed for each
-	 * member of KEEP whose keys are known. Returns {text, next}; the
-	 * switch to NEXT waits for the relay's ack (setEpoch).
+	 * A moderator's rekey to ROOMKEY with FLAGS ('rotate' or '-'): the next
+	 * epoch, sealed for each member of KEEP whose keys are known. Returns
+	 * {text, next}; the switch to NEXT waits for the relay's ack (setEpoch).
 	 */
-	rekeyText(keep, roomKey) {
+	rekeyText(keep, roomKey, flags) {
 		const nacl = globalThis.nacl;
 		const next = {n: this.epoch.n + 1, e: nacl.randomBytes(32),
-			secret: nacl.randomBytes(32), roomKey};
-		const lines = [[next.n, V.epochHash(next.e), this.flags].join(' ')];
+			secret: nacl.randomBytes(32), roomKey, flags};
+		const lines = [[next.n, V.epochHash(next.e), flags].join(' ')];
 		for (const a of keep) {
 			const p = this.peers.get(a);
 			if (p && a !== this.alias)

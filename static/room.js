@@ -74,6 +74,7 @@ function renderMembers() {
 	    'Everyone here can remove people or close the room.' :
 	    (s.isModerator() ? 'You moderate this room.' :
 	    'Only the moderator can remove people.') +
+	    (s.rotatesOnLeave() ? ' The link changes whenever someone leaves.' : '') +
 	    (s.safetyCode(s.alias) ? ' Your safety code: ' + s.safetyCode(s.alias) + '.' : '');
 	ui.stopButton.hidden = !s.isModerator();
 	if (s.state === 'online')
@@ -166,13 +167,17 @@ export function roomEvents(s) {
 			bumpUnread();
 		},
 		keyChanged: (a) => notice('The keys of ' + a + ' changed. If you did not expect this (they left and came back), compare their safety code in their member sheet.', 'warn'),
-		rekeyed: (by, kicked) => {
+		rekeyed: (by, kicked, why) => {
 			const inv = s.invite();
 			state.inviteText = formatInvite(inv.roomKey, inv.secret);
-			notice((by === null ? 'The room has a new invite link; the old one no longer works.' :
-			    by + ' changed the room’s invite link; the old one no longer works.') +
+			notice((by !== null ? by + ' changed the room’s invite link; the old one no longer works.' :
+			    why === 'leave' ? 'Someone left, so the room has a new invite link; the old one no longer works.' :
+			    why === 'flags' ? (s.rotatesOnLeave() ? 'The link now changes whenever someone leaves.' :
+			    'The link no longer changes when someone leaves.') + ' The room has a new invite link.' :
+			    'The room has a new invite link; the old one no longer works.') +
 			    ' Share the new one from the link button.', 'info');
-			if (by === null && !kicked)
+			renderMembers();
+			if (by === null && !kicked && !why)
 				openInvite();
 			else if (ui.inviteDialog.open)
 				openInvite();

@@ -80,7 +80,8 @@ export class Session {
 		this.pingAt = 0;	/* when the unanswered ping went, or 0 */
 		this.beatTimer = null;
 		this.freshKey = opts.freshKey || null;	/* async () => ROOMKEY */
-		this.rekeying = null;	/* {id, next} until the relay's ack */
+		this.rekeying = null;	/* {id, next, kick, why} until the ack */
+		this.rotateDue = false;	/* someone left a rotate-on-leave room */
 	}
 
 	emit(name, ...args) {
@@ -306,12 +307,14 @@ export class Session {
 
 	onAck(id) {
 		if (this.rekeying && this.rekeying.id === id) {
-			const {next: nx, kick} = this.rekeying;
+			const {next: nx, kick, why} = this.rekeying;
 			this.rekeying = null;
 			this.e2e.setEpoch(nx.n, nx.e, nx.roomKey, nx.secret);
+			this.e2e.flags = nx.flags;
 			this.roomKey = nx.roomKey;
-			this.emit('rekeyed', null, kick);
+			this.emit('rekeyed', null, kick, why);
 			this.pump();
+			this.maybeRotate();	/* a leave while this one was in flight */
 			return;
 		}
 		const it = this.outbox.get(id);
@@ -325,8 +328,12 @@ export class Session {
 	/* `error CODE ID`: true if ID was one of ours waiting for its ack. */
 	onRefused(id, code) {
 		if (this.rekeying && this.rekeying.id === id) {
-			this.rekeying = null;
-			this.emit('notice', P.errorText(code), code);
+			if (this.rekeying.why === 'leave' && code === 'stale')
+				this.rekeying = null;	/* another moderator's won */
+			else {
+				this.rekeying = null;
+				this.emit('notice', P.errorText(code), code);
+			}
 			this.pump();
 			return true;
 		}
@@ -430,6 +437,7 @@ export class Session {
 		const r = this.e2e ? this.e2e.onRekey(m.from, m.body) : {type: 'drop'};
 		if (r.type === 'rekey') {
 			this.roomKey = this.e2e.roomKey;
+			this.rotateDue = false;
 			this.emit('rekeyed', m.from);
 		} else if (r.type === 'bad') {
 			this.emit('notice', 'The room’s link was changed by ' + m.from +
@@ -445,10 +453,12 @@ export class Session {
 
 	/*
 	 * Version 2: moves the room to a new key, new secret and new epoch,
-	 * removing KICK (an alias) in the same step if given. Outgoing
-	 * messages wait until the relay has acknowledged the move.
+	 * removing KICK (an alias) in the same step if given; FLAGS is the
+	 * room's from then on (default: unchanged), WHY tells the page
+	 * ('leave' for a rotation after a leave). Outgoing messages wait until
+	 * the relay has acknowledged the move.
 	 */
-	async rekey(kick) {
+	async rekey(kick, flags, why) {
 		if (!this.e2e || !this.e2e.ready() || !this.freshKey ||
 		    this.rekeying)
 			return false;
@@ -456,16 +466,45 @@ export class Session {
 		if (!this.e2e || this.rekeying)
 			return false;
 		this.enqueue({build: (seq) => {
-			if (!this.e2e)
-				return null;
+			if (!this.e2e || this.rekeying)
+				return null;	/* one move at a time */
 			const keep = this.members.filter((a) => a !== kick);
-			const r = this.e2e.rekeyText(keep, newKey);
-			this.rekeying = {id: seq, next: r.next, kick};
+			const r = this.e2e.rekeyText(keep, newKey,
+			    flags || this.e2e.flags);
+			this.rekeying = {id: seq, next: r.next, kick, why};
+			this.rotateDue = false;	/* KEEP is who is here now */
 			const body = this.e2e.seal('rekey', r.text, seq);
 			return (kick ? ['kick', seq, kick] : ['rekey', seq])
 			    .concat([this.roomKey, newKey, body]).join(' ');
 		}});
 		return true;
+	}
+
+	/* True if the room moves to a new key whenever someone leaves. */
+	rotatesOnLeave() {
+		return !!this.e2e && this.e2e.flags === 'rotate';
+	}
+
+	/* A moderator turns rotate-on-leave ON or off; it takes a rekey. */
+	setRotateOnLeave(on) {
+		if (!this.isModerator())
+			return Promise.resolve(false);
+		return this.rekey(null, on ? 'rotate' : '-', 'flags');
+	}
+
+	/*
+	 * After a leave in a rotate-on-leave room one member rotates: the
+	 * moderator, or in an everyone room the member present longest. The
+	 * others take its rekey; a resume cannot bring the leaver back.
+	 */
+	maybeRotate() {
+		if (!this.rotateDue || !this.rotatesOnLeave() || this.rekeying)
+			return;
+		const who = this.mode === 'everyone' ? this.members[0] :
+		    this.moderator;
+		if (!who || !P.sameAlias(who, this.alias))
+			return;
+		this.rekey(null, 'rotate', 'leave').catch(() => {});
 	}
 
 	/* The safety code of ALIAS's keys (version 2), or null. */
@@ -485,10 +524,13 @@ export class Session {
 			this.removeMember(m.alias);
 			this.hellos.delete(m.alias);
 			this.emit('left', m.alias, this.farewell(m));
+			this.rotateDue = this.rotatesOnLeave();
+			this.maybeRotate();
 			break;
 		case 'moderator':
 			this.moderator = m.alias;
 			this.emit('moderator', m.alias);
+			this.maybeRotate();	/* the leaver may have moderated */
 			break;
 		case 'msg':
 		case 'purr':

@@ -42,6 +42,7 @@ export function openMenu() {
 	syncMenu();
 	const s = state.session;
 	ui.rotateBox.hidden = !(s && s.e2e && s.isModerator());
+	ui.prefRotate.checked = !!(s && s.rotatesOnLeave());
 	if (!ui.menuDialog.open)
 		ui.menuDialog.showModal();
 }
@@ -62,6 +63,17 @@ export function settingsInit() {
 		ui.menuDialog.close();
 		if (state.session)
 			state.session.rekey(null).catch(() => {});
+	});
+	ui.prefRotate.addEventListener('change', () => {
+		const s = state.session, on = ui.prefRotate.checked;
+		if (!s)
+			return;
+		s.setRotateOnLeave(on).then((ok) => {
+			if (!ok)
+				ui.prefRotate.checked = !on;
+		}, () => {
+			ui.prefRotate.checked = !on;
+		});
 	});
 	ui.menuDialog.addEventListener('close', () => ui.message.focus());
 	ui.menuDialog.querySelector('.dialog-close').addEventListener('click',

@@ -38,6 +38,7 @@ export const ui = {
 	suggest: $('suggest'), newPill: $('new-pill'),
 	menuButton: $('menu-button'), menuDialog: $('menu-dialog'),
 	rotateBox: $('rotate-box'), rotateButton: $('rotate-button'),
+	prefRotate: $('pref-rotate'),
 	prefSound: $('pref-sound'), prefNotify: $('pref-notify'),
 	prefPreview: $('pref-preview'), notifyHint: $('notify-hint')
 };

@@ -169,6 +169,31 @@ async function waitMark(u, text, pred, what, timeout = 30000) {
 	throw new Error(u.name + ': “' + text + '” never ' + what + ': ' + JSON.stringify(m));
 }
 
+/* U's invite link as its invite sheet shows it. */
+async function inviteLink(u) {
+	await u.page.click('#invite-button');
+	const link = await u.page.inputValue('#invite-link');
+	await u.page.click('#invite-dialog .dialog-close');
+	return link;
+}
+
+async function leave(u) {
+	await u.page.click('#leave-button');
+	await u.page.waitForSelector('#leave-dialog[open]');
+	await u.page.click('#leave-confirm');
+	await H.inLobby(u);
+}
+
+/* What the relay answers a plain join with LINK's key. */
+async function joinAnswer(id, link) {
+	await H.raw.open(id, H.RELAY);
+	const r = await H.raw.request(id, 'join 2 ' + linkParts(link).roomKey +
+	    ' probe', (f) => /^(welcome|error)/.test(f));
+	return r.frame.split(' ').slice(0, 2).join(' ');
+}
+
+const REKEYED = 'changed the room’s invite link';
+
 export async function v2Scenarios(h) {
 	await v2Init(h);
 	const {run, person, say, waitLog, countLog, joinWithLink, shot} = H;
@@ -339,5 +364,111 @@ export async function v2Scenarios(h) {
 		await ben.page.waitForSelector('#room-status[data-state="online"]', {timeout: 30000});
 		await say(ben, 'back-after-heartbeat');
 		await waitLog(ann, 'back-after-heartbeat');
+	}, {timeout: 90000});
+
+	await run.test('v2: rotate on leave: the moderator turns it on, a leaver\'s link dies, the rest keep talking', async () => {
+		const {ann, ben, dan} = H.users;
+		await ann.page.click('#menu-button');
+		await ann.page.waitForSelector('#menu-dialog[open]');
+		await ann.page.check('#pref-rotate');
+		await waitLog(ann, 'The link now changes whenever someone leaves.');
+		await ann.page.click('#menu-done');
+		const n0 = await countLog(ben, REKEYED);
+		assert.ok(n0 >= 1);
+		await ben.page.waitForFunction(() => /changes whenever someone leaves/.test(
+		    document.getElementById('mode-line').textContent), null, {timeout: 10000});
+		/* Ben is no moderator: no switch for him. */
+		await ben.page.click('#menu-button');
+		await ben.page.waitForSelector('#menu-dialog[open]');
+		assert.equal(await ben.page.isVisible('#pref-rotate'), false);
+		await ben.page.click('#menu-done');
+		const held = await inviteLink(dan);
+		assert.equal(held, await inviteLink(ann), 'dan and ann hold different links');
+		await leave(dan);
+		await waitLog(ben, 'dan left.');
+		await waitLog(ann, 'Someone left, so the room has a new invite link');
+		await ben.page.waitForFunction(([t, n]) => document.getElementById('log')
+		    .textContent.split(t).length - 1 > n, [REKEYED, n0], {timeout: 15000});
+		assert.equal(await joinAnswer('dan-old', held), 'error noroom');
+		const fresh = await inviteLink(ben);
+		assert.notEqual(fresh, held);
+		assert.equal(fresh, await inviteLink(ann), 'ann and ben disagree on the link');
+		await say(ann, 'after-rotate-from-ann');
+		await waitLog(ben, 'after-rotate-from-ann');
+		await say(ben, 'after-rotate-from-ben');
+		await waitLog(ann, 'after-rotate-from-ben');
+		await shot(ben, 'v2-rotate-on-leave-1280');
+		st.link = fresh;
+	}, {timeout: 90000});
+
+	await run.test('v2: two moderators rotate at once: one wins, everyone ends on the same link and epoch', async () => {
+		const eve = await person('eve');
+		const fay = await person('fay');
+		const gus = await person('gus');
+		const link = await createRoom(eve, 'eve', 'everyone');
+		await joinWithLink(fay, link, 'fay');
+		await joinWithLink(gus, link, 'gus');
+		await waitLog(eve, 'gus joined.');
+		await waitLog(fay, 'gus joined.');
+		for (const u of [eve, fay]) {
+			await u.page.click('#menu-button');
+			await u.page.waitForSelector('#menu-dialog[open]');
+		}
+		/* Both clicks in the same instant, from one script turn each. */
+		await Promise.all([eve, fay].map((u) => u.page.evaluate(() =>
+		    document.getElementById('rotate-button').click())));
+		await gus.page.waitForFunction((t) => document.getElementById('log')
+		    .textContent.includes(t), REKEYED, {timeout: 15000});
+		await new Promise((r) => setTimeout(r, 1500));
+		for (const u of [eve, fay])
+			if (await u.page.isVisible('#invite-dialog[open]'))
+				await u.page.click('#invite-dialog .dialog-close');
+		const links = [await inviteLink(eve), await inviteLink(fay), await inviteLink(gus)];
+		assert.equal(links[1], links[0], 'fay and eve disagree');
+		assert.equal(links[2], links[0], 'gus and eve disagree');
+		assert.notEqual(links[0], link);
+		const stale = (await countLog(eve, 'at the same moment')) +
+		    (await countLog(fay, 'at the same moment'));
+		const moves = await countLog(gus, REKEYED);
+		/* Either the relay ordered them (one stale) or the second followed the first. */
+		assert.ok((stale === 1 && moves === 1) || (stale === 0 && moves === 2),
+		    'stale ' + stale + ', moves seen by gus ' + moves);
+		await say(eve, 'eve-after-race');
+		await say(fay, 'fay-after-race');
+		await waitLog(gus, 'eve-after-race');
+		await waitLog(gus, 'fay-after-race');
+		await waitLog(eve, 'fay-after-race');
+		await waitLog(fay, 'eve-after-race');
+		for (const u of [eve, fay, gus])
+			assert.equal(await countLog(u, NOT_VERIFIED), 0, u.name + ' saw unverified');
+		assert.equal(await joinAnswer('race-old', link), 'error noroom');
+		st.race = {eve, fay, gus, link: links[0]};
+	}, {timeout: 90000});
+
+	await run.test('v2: rotate on leave in an everyone room: only the longest present rotates', async () => {
+		const {eve, fay, gus} = st.race;
+		await fay.page.click('#menu-button');
+		await fay.page.waitForSelector('#menu-dialog[open]');
+		await fay.page.check('#pref-rotate');
+		await waitLog(fay, 'The link now changes whenever someone leaves.');
+		await fay.page.click('#menu-done');
+		await waitLog(eve, 'fay changed the room’s invite link');
+		const held = await inviteLink(gus);
+		const byEve = await countLog(fay, 'eve changed the room’s invite link');
+		await leave(gus);
+		await waitLog(fay, 'gus left.');
+		await waitLog(eve, 'Someone left, so the room has a new invite link');
+		await fay.page.waitForFunction(([t, n]) => document.getElementById('log')
+		    .textContent.split(t).length - 1 > n,
+		    ['eve changed the room’s invite link', byEve], {timeout: 15000});
+		await new Promise((r) => setTimeout(r, 1000));
+		assert.equal(await countLog(fay, 'Someone left, so the room'), 0,
+		    'fay rotated too');
+		assert.equal(await countLog(eve, 'fay changed the room’s invite link'), 1,
+		    'more than one rotation');
+		assert.equal(await joinAnswer('gus-old', held), 'error noroom');
+		assert.equal(await inviteLink(eve), await inviteLink(fay));
+		await say(fay, 'fay-after-leave');
+		await waitLog(eve, 'fay-after-leave');
 	}, {timeout: 90000});
 }
