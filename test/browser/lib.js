@@ -11,6 +11,8 @@ import net from 'node:net';
 import readline from 'node:readline';
 import {setTimeout as sleep} from 'node:timers/promises';
 
+import {ServerFrames, tapRelay} from './evil.js';
+
 /* ---------- runner ---------- */
 
 export class Runner {
@@ -133,6 +135,11 @@ export class CutProxy {
 		this.conns = new Set();
 		this.blocked = new Set();
 		this.accepted = 0;
+		/* name -> hook(text) -> texts: a lying relay for that browser (evil.js) */
+		this.tamper = new Map();
+		/* names whose relay frames go to recorded, as a network observer sees them */
+		this.recording = new Set();
+		this.recorded = [];
 		this.server = net.createServer((c) => this.accept(c));
 	}
 
@@ -166,7 +173,17 @@ export class CutProxy {
 			client.on('error', () => up.destroy());
 			up.write(head);
 			client.pipe(up);
-			up.pipe(client);
+			const hook = rec.name && this.tamper.get(rec.name);
+			if (hook)
+				tapRelay(up, client, hook);	/* not for freeze() */
+			else
+				up.pipe(client);
+			const frames = new ServerFrames();
+			up.on('data', (d) => {
+				for (const f of frames.push(d))
+					if (f.text && this.recording.has(rec.name))
+						this.recorded.push({name: rec.name, text: f.text});
+			});
 			up.on('close', () => {
 				client.destroy();
 				this.conns.delete(rec);

@@ -2,9 +2,11 @@
  * The browser suite's cases for version 2 rooms (issues 11 and 12): a raw
  * member of the test's own (rawclient.py, sealing with static/crypto2.js,
  * which test/docs checks against libsodium) joins a room made in Chromium
- * and sends forged, misattributed, re-sent and wrong-epoch frames; a kick
- * moves the room to a new link; a frozen connection marks messages "not
- * sent" and turns the header offline. run.js calls v2Scenarios() with its
+ * and sends forged, misattributed, re-sent and wrong-epoch frames; a lying
+ * relay (evil.js in the proxy) restamps and repeats frames; a kick moves the
+ * room to a new link that a recorder with the old keys cannot read; links
+ * rotate on leave and under two moderators at once; a frozen connection
+ * marks messages "not sent" and turns the header offline. run.js calls v2Scenarios() with its
  * helpers in H.
  */
 
@@ -286,6 +288,11 @@ export async function v2Scenarios(h) {
 		const cat = await person('cat');
 		await joinWithLink(cat, st.link, 'cat');
 		await waitLog(ann, 'cat joined.');
+		/* A recorder of ben's connection that holds the old link and epoch key. */
+		H.proxy.recording.add('ben');
+		const rec0 = H.proxy.recorded.length;
+		await say(ann, 'before-kick-from-ann');
+		await waitLog(ben, 'before-kick-from-ann');
 		await ann.page.click('#member-list .member:has-text("cat")');
 		await ann.page.waitForSelector('#member-dialog[open]');
 		await ann.page.click('#member-kick');
@@ -304,6 +311,21 @@ export async function v2Scenarios(h) {
 		await waitLog(ben, 'after-kick-from-ann');
 		await say(ben, 'after-kick-from-ben');
 		await waitLog(ann, 'after-kick-from-ben');
+		H.proxy.recording.delete('ben');
+		const seen = H.proxy.recorded.slice(rec0).map((r) => r.text);
+		const moved = seen.findIndex((t) => t.startsWith('rekey ann '));
+		assert.ok(moved > 0, 'the recorder saw no rekey');
+		const opens = (t) => {
+			const body = t.split(' ')[2];
+			const f = V.openRoom(st.mal.e, body) || V.openRoom(st.mal.ki, body);
+			return f ? f.text : null;
+		};
+		const before = seen.slice(0, moved).filter((t) => t.startsWith('msg ')).map(opens);
+		assert.ok(before.includes('before-kick-from-ann'), 'the recorder cannot read even before the kick');
+		const after = seen.slice(moved + 1).filter((t) => t.startsWith('msg '));
+		assert.ok(after.length >= 1, 'the recorder saw no message after the kick');
+		assert.deepEqual(after.map(opens).filter((x) => x !== null), [],
+		    'the old keys read messages sent after the kick');
 		/* The invite sheet shows the new link, which admits a newcomer. */
 		await ann.page.click('#invite-button');
 		const fresh = await ann.page.inputValue('#invite-link');
@@ -471,5 +493,59 @@ export async function v2Scenarios(h) {
 		assert.equal(await inviteLink(eve), await inviteLink(fay));
 		await say(fay, 'fay-after-leave');
 		await waitLog(eve, 'fay-after-leave');
+	}, {timeout: 90000});
+
+	await run.test('v2: a lying relay: a frame stamped with another alias is unverified, repeats are dropped', async () => {
+		const {ann, ben} = H.users;
+		const lie = {};
+		let captured = null;
+		H.proxy.tamper.set('vic', (t) => {
+			if (lie.restamp && /^(msg|purr) ben /.test(t)) {
+				lie.restamp = false;
+				return [t.replace(/^(msg|purr) ben /, '$1 ann ')];
+			}
+			if (lie.twice && t.startsWith('msg ann ')) {
+				lie.twice = false;
+				captured = t;
+				return [t, t];
+			}
+			if (lie.replay && captured && t.startsWith('msg ben ')) {
+				lie.replay = false;
+				return [captured, t];
+			}
+			return [t];
+		});
+		const vic = await person('vic');
+		await joinWithLink(vic, st.link, 'vic');
+		await waitLog(ben, 'vic joined.');
+		await say(ann, 'hello-vic');
+		await waitLog(vic, 'hello-vic');
+		const bad0 = await countLog(vic, NOT_VERIFIED);
+		lie.restamp = true;
+		await say(ben, 'BEN-STAMPED-AS-ANN');
+		await say(ben, 'ben-mark-1');
+		await waitLog(vic, 'ben-mark-1');
+		assert.ok(!(await H.logText(vic)).includes('BEN-STAMPED-AS-ANN'), 'restamped message shown');
+		assert.equal(await countLog(vic, NOT_VERIFIED) - bad0, 1, 'restamp not marked unverified');
+		lie.twice = true;
+		await say(ann, 'ANN-SENT-ONCE');
+		await say(ann, 'ann-mark-1');
+		await waitLog(vic, 'ann-mark-1');
+		lie.replay = true;
+		await say(ben, 'ben-mark-2');
+		await waitLog(vic, 'ben-mark-2');
+		assert.ok(captured, 'nothing captured');
+		assert.equal(await countLog(vic, 'ANN-SENT-ONCE'), 1, 'a repeated frame shown again');
+		/* A whisper of ben's to vic, stamped as ann's. */
+		lie.restamp = true;
+		await say(ben, '/purr vic BEN-WHISPER-AS-ANN');
+		await say(ben, 'ben-mark-3');
+		await waitLog(vic, 'ben-mark-3');
+		assert.ok(!(await H.logText(vic)).includes('BEN-WHISPER-AS-ANN'), 'restamped whisper shown');
+		assert.equal(await countLog(vic, NOT_VERIFIED) - bad0, 2, 'restamped whisper not marked');
+		const last = await H.lastFrom(vic);
+		assert.deepEqual(last, {who: 'ben', text: 'ben-mark-3'});
+		await shot(vic, 'v2-lying-relay-1280');
+		H.proxy.tamper.delete('vic');
 	}, {timeout: 90000});
 }
