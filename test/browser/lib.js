@@ -179,8 +179,8 @@ export class CutProxy {
 			else
 				up.pipe(client);
 			const frames = new ServerFrames();
-			up.on('data', (d) => {
-				for (const f of frames.push(d))
+			up.on('data', (chunk) => {
+				for (const f of frames.push(chunk))
 					if (f.text && this.recording.has(rec.name))
 						this.recorded.push({name: rec.name, text: f.text});
 			});
