@@ -406,9 +406,25 @@ export async function v2Scenarios(h) {
 		await ben.page.click('#menu-done');
 		const held = await inviteLink(dan);
 		assert.equal(held, await inviteLink(ann), 'dan and ann hold different links');
+		/*
+		 * Ben's messages cross the move: sealed in the old epoch on a
+		 * held connection, they reach ann after her switch. Each is shown
+		 * (the old epoch opens for 10 s), once.
+		 */
+		const bad0 = await countLog(ann, NOT_VERIFIED);
+		assert.ok(H.proxy.freeze('ben') >= 1);
+		for (let i = 1; i <= 3; i++)
+			await say(ben, 'in-flight-' + i + '.');
 		await leave(dan);
-		await waitLog(ben, 'dan left.');
 		await waitLog(ann, 'Someone left, so the room has a new invite link');
+		H.proxy.thaw('ben');
+		await waitLog(ben, 'dan left.');
+		for (let i = 1; i <= 3; i++) {
+			await waitLog(ann, 'in-flight-' + i + '.');
+			assert.equal(await countLog(ann, 'in-flight-' + i + '.'), 1);
+			await waitMark(ben, 'in-flight-' + i + '.', (m) => !m.pending && !m.notSent, 'marked sent');
+		}
+		assert.equal(await countLog(ann, NOT_VERIFIED), bad0, 'in-flight messages unverified');
 		await ben.page.waitForFunction(([t, n]) => document.getElementById('log')
 		    .textContent.split(t).length - 1 > n, [REKEYED, n0], {timeout: 15000});
 		assert.equal(await joinAnswer('dan-old', held), 'error noroom');
