@@ -15,6 +15,10 @@ VERSION	 = 1.0.0
 PKGS	 = libsodium popt nettle libmicrohttpd libqrencode gnutls
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+# ICU (the alias rules, chatroom/alias.c): only the relay and its tests.
+ICU_PKGS = icu-uc icu-i18n
+PKG_CFLAGS += $(shell $(PKG_CONFIG) --cflags $(ICU_PKGS) 2>/dev/null)
+ICU_LIBS   := $(shell $(PKG_CONFIG) --libs $(ICU_PKGS) 2>/dev/null)
 
 WARN	 = -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wpointer-arith \
 	   -Wcast-qual -Wstrict-prototypes -Wmissing-prototypes -Wvla \

@@ -8,6 +8,6 @@ $(B)/libchatroom.a: $(CHATROOM_OBJ)
 
 $(B)/chatroom: $(B)/obj/chatroom/main.o $(B)/libchatroom.a $(B)/libcommon.a
 	$(E) "  LD      $@"
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lwslay
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(ICU_LIBS) -lwslay
 
 BINS += $(B)/chatroom

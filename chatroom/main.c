@@ -15,6 +15,7 @@
 #include "common/net.h"
 #include "common/opts.h"
 #include "common/tls.h"
+#include "alias.h"
 #include "server.h"
 
 /* The limits, in --help order; each indexes the table below. */
@@ -181,6 +182,9 @@ main(int argc, char *argv[])
 		log_warnx("only %zu file descriptors: fewer than "
 		    "--max-conns connections will fit (raise ulimit -n to "
 		    "%zu)", have, want);
+	/* ICU's data is mapped from libicudata: no file to open later. */
+	if (alias_init() == -1)
+		fatalx("ICU spoof checker could not be opened");
 	harden_process();
 	if (server_init(&srv, &cfg, lis, n) == -1)
 		fatal("server_init");
@@ -189,6 +193,7 @@ main(int argc, char *argv[])
 		    tls_enabled() ? "wss" : "ws", lis[i].name);
 	server_run(&srv);
 	server_release(&srv);
+	alias_release();
 	tls_release();
 	poptFreeContext(ctx);
 	return 0;

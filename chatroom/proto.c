@@ -1,12 +1,13 @@
 /*
  * proto.c: parser and validators for client frames (man/sanctuary.7). Pure:
  * no allocation, no globals but const tables; keys and tokens are checked by
- * common/key.c, so fuzz harnesses link those two files.
+ * common/key.c and aliases by alias.c (ICU), so fuzz harnesses link those.
  */
 #include <stdint.h>
 #include <string.h>
 
 #include "common/key.h"
+#include "alias.h"
 #include "proto.h"
 
 #define MAX_FIELDS	5	/* kick ID ALIAS OLDKEY NEWKEY BODY */
@@ -137,88 +138,6 @@ str_is(const struct proto_str *s, const char *lit)
 	return s->len == n && memcmp(s->p, lit, n) == 0;
 }
 
-/*
- * Decodes one UTF-8 sequence at s[0..len) strictly (RFC 3629: no overlongs, no
- * surrogates, nothing above U+10FFFF). Returns its length, 0 if invalid.
- */
-static size_t
-utf8_decode(uint32_t *cp, const unsigned char *s, size_t len)
-{
-	static const uint32_t	min[5] = { 0, 0, 0x80, 0x800, 0x10000 };
-	size_t			n, i;
-	uint32_t		c;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xc0 && s[0] < 0xe0) {
-		n = 2;
-		c = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] < 0xf0) {
-		n = 3;
-		c = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] < 0xf5) {
-		n = 4;
-		c = s[0] & 0x07;
-	} else
-		return 0;
-	if (len < n)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = c << 6 | (s[i] & 0x3f);
-	}
-	if (c < min[n] || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return n;
-}
-
-/* Controls, white space and invisible format characters: not in an alias. */
-static int
-cp_excluded(uint32_t c)
-{
-	static const uint32_t	ranges[][2] = {
-		{ 0x0000, 0x0020 },	/* C0 controls, space */
-		{ 0x007f, 0x00a0 },	/* DEL, C1 controls (U+0085), NBSP */
-		{ 0x00ad, 0x00ad },	/* soft hyphen */
-		{ 0x061c, 0x061c },	/* Arabic letter mark */
-		{ 0x1680, 0x1680 },	/* Ogham space mark */
-		{ 0x180e, 0x180e },	/* Mongolian vowel separator */
-		{ 0x2000, 0x200f },	/* spaces, zero width, LRM/RLM */
-		{ 0x2028, 0x202f },	/* separators, bidi embeddings, NNBSP */
-		{ 0x205f, 0x2064 },	/* MMSP, word joiner, invisible ops */
-		{ 0x2066, 0x206f },	/* bidi isolates, deprecated formats */
-		{ 0x3000, 0x3000 },	/* ideographic space */
-		{ 0xfeff, 0xfeff },	/* BOM, zero width no-break space */
-	};
-	size_t			i;
-
-	for (i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++)
-		if (c >= ranges[i][0] && c <= ranges[i][1])
-			return 1;
-	return 0;
-}
-
-int
-proto_alias_valid(const char *s, size_t len)
-{
-	const unsigned char	*u = (const unsigned char *)s;
-	size_t			 off, n;
-	uint32_t		 c;
-
-	if (len == 0 || len > PROTO_ALIAS_MAX || (len == 1 && s[0] == '*'))
-		return 0;
-	for (off = 0; off < len; off += n) {
-		if ((n = utf8_decode(&c, u + off, len - off)) == 0 ||
-		    cp_excluded(c))
-			return 0;
-	}
-	return 1;
-}
-
 int
 proto_body_valid(const char *s, size_t len)
 {
@@ -248,27 +167,6 @@ proto_id_valid(const char *s, size_t len)
 	return v <= PROTO_ID_MAX;
 }
 
-int
-proto_alias_equal(const char *a, size_t alen, const char *b, size_t blen)
-{
-	size_t		i;
-	unsigned char	x, y;
-
-	if (alen != blen)
-		return 0;
-	for (i = 0; i < alen; i++) {
-		x = (unsigned char)a[i];
-		y = (unsigned char)b[i];
-		if (x >= 'A' && x <= 'Z')
-			x += 'a' - 'A';
-		if (y >= 'A' && y <= 'Z')
-			y += 'a' - 'A';
-		if (x != y)
-			return 0;
-	}
-	return 1;
-}
-
 /* VERSION KEY ALIAS, which create and join begin with. */
 static int
 parse_entry(struct proto_req *req, const struct proto_str *f)
@@ -281,7 +179,7 @@ parse_entry(struct proto_req *req, const struct proto_str *f)
 		return PROTO_EVERSION;
 	if (!key_valid(f[1].p, f[1].len))
 		return PROTO_EBADKEY;
-	if (!proto_alias_valid(f[2].p, f[2].len))
+	if (!alias_valid(f[2].p, f[2].len))
 		return PROTO_EBADALIAS;
 	req->key = f[1];
 	req->alias = f[2];
@@ -329,7 +227,7 @@ parse_msg(struct proto_req *req, const struct proto_str *f)
 static int
 parse_purr(struct proto_req *req, const struct proto_str *f)
 {
-	if (!proto_alias_valid(f[0].p, f[0].len))
+	if (!alias_valid(f[0].p, f[0].len))
 		return PROTO_EBADALIAS;
 	if (!proto_body_valid(f[1].p, f[1].len))
 		return PROTO_EBADBODY;
@@ -341,7 +239,7 @@ parse_purr(struct proto_req *req, const struct proto_str *f)
 static int
 parse_kick(struct proto_req *req, const struct proto_str *f)
 {
-	if (!proto_alias_valid(f[0].p, f[0].len))
+	if (!alias_valid(f[0].p, f[0].len))
 		return PROTO_EBADALIAS;
 	req->alias = f[0];
 	return 0;

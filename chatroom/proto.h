@@ -9,11 +9,13 @@
 
 #include <stddef.h>
 
+#include "alias.h"
+
 #define PROTO_V1	1
 #define PROTO_V2	2
 #define PROTO_VNONE	0		/* in no room yet: proto_parse_as */
 #define PROTO_ID_MAX	9007199254740991ULL	/* 2^53 - 1 */
-#define PROTO_ALIAS_MAX	32		/* bytes */
+#define PROTO_ALIAS_MAX	ALIAS_MAX	/* bytes */
 
 /* Client commands, in the order of sanctuary(7). */
 enum proto_cmd {
@@ -142,10 +144,6 @@ const char	*proto_cmd_name(enum proto_cmd);
 const char	*proto_mode_name(enum proto_mode);
 
 /* Field validators; each returns 1 if s[0..len) is valid, else 0. */
-int	proto_alias_valid(const char *s, size_t len);	/* ALIAS */
 int	proto_body_valid(const char *s, size_t len);	/* BODY */
-/* 1 if the aliases are equal, ASCII letters compared case-insensitively. */
-int	proto_alias_equal(const char *a, size_t alen, const char *b,
-	    size_t blen);
 
 #endif

@@ -285,19 +285,26 @@ room_move(struct room_table *tab, struct room *room,
 	return 0;
 }
 
-static struct member *
-member_new(struct room *room, struct conn *conn, const struct proto_str *alias)
+/* *out = a new member of room; 0, ROOM_ENOMEM, or PROTO_EBADALIAS. */
+static int
+member_new(struct member **out, struct room *room, struct conn *conn,
+    const struct proto_str *alias)
 {
 	struct member	*m;
 
 	if ((m = calloc(1, sizeof(*m))) == NULL)
-		return NULL;
+		return ROOM_ENOMEM;
+	if (alias_key(&m->skel, alias->p, alias->len) == -1) {
+		member_free(m);
+		return PROTO_EBADALIAS;
+	}
 	m->room = room;
 	m->conn = conn;
 	m->aliaslen = alias->len;
 	memcpy(m->alias, alias->p, alias->len);
 	key_new(m->token);
-	return m;
+	*out = m;
+	return 0;
 }
 
 static void
@@ -315,6 +322,7 @@ room_create(struct member **out, struct room_table *tab, struct conn *conn,
 {
 	struct room	*room;
 	struct member	*m;
+	int		 rc;
 
 	if (key_taken(tab, &req->key))
 		return PROTO_EEXISTS;
@@ -324,9 +332,9 @@ room_create(struct member **out, struct room_table *tab, struct conn *conn,
 		return PROTO_EROOMFULL;
 	if ((room = calloc(1, sizeof(*room))) == NULL)
 		return ROOM_ENOMEM;
-	if ((m = member_new(room, conn, &req->alias)) == NULL) {
+	if ((rc = member_new(&m, room, conn, &req->alias)) != 0) {
 		free(room);
-		return ROOM_ENOMEM;
+		return rc;
 	}
 	TAILQ_INIT(&room->members);
 	memcpy(room->key, req->key.p, KEY_LEN);
@@ -348,11 +356,12 @@ room_join(struct member **out, struct room_table *tab, struct room *room,
     struct conn *conn, const struct proto_str *alias)
 {
 	struct member	*m;
+	int		 rc;
 
 	if (room->nmembers >= tab->limits.max_members)
 		return PROTO_EROOMFULL;
-	if ((m = member_new(room, conn, alias)) == NULL)
-		return ROOM_ENOMEM;
+	if ((rc = member_new(&m, room, conn, alias)) != 0)
+		return rc;
 	member_link(tab, m);
 	*out = m;
 	return 0;
@@ -361,13 +370,16 @@ room_join(struct member **out, struct room_table *tab, struct room *room,
 struct member *
 room_member(struct room *room, const struct proto_str *alias)
 {
-	struct member	*m;
+	struct member		*m;
+	struct alias_key	 k;
 
+	if (alias_key(&k, alias->p, alias->len) == -1)
+		return NULL;
 	TAILQ_FOREACH(m, &room->members, entry)
-		if (proto_alias_equal(m->alias, m->aliaslen, alias->p,
-		    alias->len))
-			return m;
-	return NULL;
+		if (alias_same(&m->skel, &k))
+			break;
+	sodium_memzero(&k, sizeof(k));
+	return m;
 }
 
 struct proto_str

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "common/key.h"
+#include "alias.h"
 #include "proto.h"
 
 struct conn;
@@ -30,6 +31,7 @@ struct member {
 	struct conn		*conn;		/* not owned */
 	size_t			 aliaslen;
 	char			 alias[PROTO_ALIAS_MAX + 1];
+	struct alias_key	 skel;		/* what alias_same compares */
 	char			 token[KEY_LEN + 1];
 };
 
@@ -86,7 +88,10 @@ int		 room_create(struct member **out, struct room_table *,
 int		 room_join(struct member **out, struct room_table *,
 		    struct room *, struct conn *,
 		    const struct proto_str *alias);
-/* The member called alias (ASCII case-insensitive), or NULL. */
+/*
+ * The member whose alias is the same name as alias (alias_same: equal
+ * skeletons), or NULL; NULL too if alias has no key (ICU failed).
+ */
 struct member	*room_member(struct room *, const struct proto_str *alias);
 /*
  * Removes m: conn_set_member(m->conn, NULL), frees m, and the room if it was

@@ -11,7 +11,7 @@
 set -eu
 arch=$1; dir=$2
 PKGS="libsodium-dev libpopt-dev nettle-dev libmicrohttpd-dev \
-libwslay-dev libqrencode-dev libgnutls28-dev check libsubunit-dev"
+libwslay-dev libqrencode-dev libgnutls28-dev libicu-dev check libsubunit-dev"
 
 mkdir -p "$dir/apt/state/lists/partial" "$dir/apt/cache/archives/partial" \
     "$dir/apt/etc/conf" "$dir/apt/etc/prefs"

@@ -4,7 +4,7 @@
 # prints the exact command to run. 'build': build packages only; 'bench': the
 # test packages plus the benchmark's (make bench).
 BUILD="gcc make pkg-config libmicrohttpd-dev libwslay-dev libsodium-dev brotli \
-libpopt-dev nettle-dev libqrencode-dev libgnutls28-dev"
+libpopt-dev nettle-dev libqrencode-dev libgnutls28-dev libicu-dev"
 TEST="check python3 python3-websockets python3-websocket python3-wsproto \
 chromium mandoc man-db strace clang libclang-rt-14-dev systemd iproute2 \
 shellcheck gnutls-bin webkit2gtk-driver python3-selenium xvfb dbus-daemon \

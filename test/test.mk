@@ -8,7 +8,7 @@ $(B)/test/%: $(B)/obj/test/unit/%.o $(B)/obj/test/unit/runner.o $(B)/obj/test/un
     $(B)/libchatroom.a $(B)/libcommon.a
 	@mkdir -p $(@D)
 	$(E) "  LD      $@"
-	$(Q)$(CC) $(ALL_LDFLAGS) $(UNIT_WRAP) -o $@ $^ $(CHECK_LIBS) $(PKG_LIBS) -lwslay
+	$(Q)$(CC) $(ALL_LDFLAGS) $(UNIT_WRAP) -o $@ $^ $(CHECK_LIBS) $(PKG_LIBS) $(ICU_LIBS) -lwslay
 
 # The room tests share their fixture (room_fixture.h).
 $(B)/test/test_room $(B)/test/test_room2: $(B)/obj/test/unit/room_fixture.o

@@ -12,6 +12,7 @@
 
 #include <sodium.h>
 
+#include "chatroom/alias.h"
 #include "chatroom/proto.h"
 #include "common/key.h"
 
@@ -19,6 +20,7 @@
 
 #define REF_MAXTOK	8
 
+int	LLVMFuzzerInitialize(int *, char ***);
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 struct span {
@@ -66,27 +68,6 @@ ref_utf8(uint32_t *cp, const unsigned char *s, size_t n)
 	return need;
 }
 
-/* sanctuary(7) ALIAS: the listed controls, white space and format chars. */
-static int
-ref_cp_banned(uint32_t c)
-{
-	static const uint32_t	list[] = { 0x0085, 0x00a0, 0x1680, 0x2028,
-		0x2029, 0x202f, 0x205f, 0x3000, 0x00ad, 0x061c, 0x180e,
-		0xfeff };
-	size_t			i;
-
-	if (c <= 0x20 || (c >= 0x7f && c <= 0x9f))
-		return 1;		/* C0, space, DEL, C1 */
-	if ((c >= 0x2000 && c <= 0x200a) || (c >= 0x200b && c <= 0x200f) ||
-	    (c >= 0x202a && c <= 0x202e) || (c >= 0x2060 && c <= 0x2064) ||
-	    (c >= 0x2066 && c <= 0x206f))
-		return 1;
-	for (i = 0; i < sizeof(list) / sizeof(list[0]); i++)
-		if (c == list[i])
-			return 1;
-	return 0;
-}
-
 static int
 ref_alias(const char *s, size_t n)
 {
@@ -97,9 +78,9 @@ ref_alias(const char *s, size_t n)
 		return 0;
 	for (off = 0; off < n; off += k)
 		if ((k = ref_utf8(&c, (const unsigned char *)s + off,
-		    n - off)) == 0 || ref_cp_banned(c))
+		    n - off)) == 0 || ref_alias_banned(c))
 			return 0;
-	return 1;
+	return !ref_alias_marks(s, n);
 }
 
 static int
@@ -418,10 +399,7 @@ check_parse(const char *s, size_t len)
 static void
 check_validators(const char *s, size_t len)
 {
-	char	 up[64];
-	size_t	 an, i;
-
-	if (proto_alias_valid(s, len) != ref_alias(s, len))
+	if (alias_valid(s, len) != ref_alias(s, len))
 		abort();
 	if (proto_body_valid(s, len) != ref_body(s, len))
 		abort();
@@ -429,22 +407,14 @@ check_validators(const char *s, size_t len)
 		abort();
 	if (len > 0 && key_valid(s + 1, len - 1) != ref_key(s + 1, len - 1))
 		abort();
-	/* Equality: split after byte 0 at an input-chosen point. */
-	if (len < 1)
-		return;
-	an = (unsigned char)s[0] % 40;
-	if (an > len - 1)
-		an = len - 1;
-	if (proto_alias_equal(s + 1, an, s + 1 + an, len - 1 - an) !=
-	    ref_alias_equal(s + 1, an, s + 1 + an, len - 1 - an) ||
-	    proto_alias_equal(s + 1, an, s + 1 + an, len - 1 - an) !=
-	    proto_alias_equal(s + 1 + an, len - 1 - an, s + 1, an))
+}
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	if (alias_init() == -1)
 		abort();
-	for (i = 0; i < an && i < sizeof(up); i++)
-		up[i] = (s[1 + i] >= 'a' && s[1 + i] <= 'z') ? s[1 + i] - 32 :
-		    s[1 + i];
-	if (an <= sizeof(up) && !proto_alias_equal(s + 1, an, up, an))
-		abort();
+	return 0;
 }
 
 int

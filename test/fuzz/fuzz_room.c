@@ -28,6 +28,7 @@
 
 #include <sodium.h>
 
+#include "chatroom/alias.h"
 #include "chatroom/cmd.h"
 #include "chatroom/msg.h"
 #include "chatroom/proto.h"
@@ -44,6 +45,7 @@
 #define MAX_FRAME	1024
 #define MAX_FAKES	(NCONNS + MAX_OPS)
 
+int	LLVMFuzzerInitialize(int *, char ***);
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 struct conn {
@@ -243,7 +245,7 @@ check_room(const struct room *room)
 		if (m->room != room || !is_fake(m->conn) ||
 		    m->conn->member != m || m->conn->closed || m->conn->dead)
 			abort();
-		if (!proto_alias_valid(m->alias, m->aliaslen) ||
+		if (!alias_valid(m->alias, m->aliaslen) ||
 		    m->alias[m->aliaslen] != '\0' ||
 		    !key_valid(m->token, KEY_LEN))
 			abort();
@@ -755,6 +757,14 @@ run(struct room_table *tab, const char *p, size_t len)
 		len -= n + 1;
 		p = nl + 1;
 	}
+}
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	if (alias_init() == -1)
+		abort();
+	return 0;
 }
 
 int

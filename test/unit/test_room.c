@@ -151,13 +151,19 @@ START_TEST(test_alias_taken)
 	got(x, "error aliastaken\n");
 	ck_assert_ptr_null(fake_conn_member(x));
 	got(a, "");
-	/* Non-ASCII letters do not fold: Émile and émile are two people. */
+	/* Full case folding and look-alikes: Émile is émile is Еmile. */
 	say(x, "join 1 " K1 " \xc3\x89mile");
 	got_welcome(x, "owner Alice Alice \xc3\x89mile", NULL);
 	x = joiner(K1, "\xc3\xa9mile");
-	got_welcome(x, "owner Alice Alice \xc3\x89mile \xc3\xa9mile", NULL);
-	x = joiner(K1, "\xc3\xa9MILE");
 	got(x, "error aliastaken\n");
+	say(x, "join 1 " K1 " \xc3\xa9MILE");
+	got(x, "error aliastaken\n");
+	say(x, "join 1 " K1 " \xd0\x95\xcc\x81mile");	/* Cyrillic Е */
+	got(x, "error aliastaken\n");
+	say(x, "join 1 " K1 " \xd0\xb0lice");		/* Cyrillic а */
+	got(x, "error aliastaken\n");
+	say(x, "join 1 " K1 " Emile");
+	got_welcome(x, "owner Alice Alice \xc3\x89mile Emile", NULL);
 	ck_assert_uint_eq(rooms_members(tab), 3);
 }
 END_TEST

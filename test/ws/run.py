@@ -15,6 +15,7 @@ import test_handshake		# noqa: E402,F401
 import test_limits		# noqa: E402,F401
 import test_cli			# noqa: E402,F401
 import test_v2			# noqa: E402,F401
+import test_alias		# noqa: E402,F401
 
 if __name__ == "__main__":
 	sys.exit(harness.main(sys.argv))

@@ -43,31 +43,33 @@ async def any_path_accepted(ctx):
 
 
 @test()
-async def aliases_unique_case_insensitive(ctx):
+async def aliases_unique_case_folded(ctx):
 	key, (a,), _ = await ctx.room("everyone", ["Alice"])
 	for alias in ("Alice", "alice", "ALICE", "aLiCe"):
 		c = await ctx.client(alias)
 		await c.send("join 1 %s %s" % (key, alias))
 		await c.expect("error aliastaken")
 		await c.close()
-	# Non-ASCII is compared bytewise: É and é are different aliases.
+	# Full case folding: É and é are one alias; E is another.
 	c1 = await ctx.client("\u00e9mile")
 	await c1.send("join 1 %s \u00e9mile" % key)
 	await c1.expect_welcome("everyone", "*", ["Alice", "\u00e9mile"])
 	await a.expect("joined \u00e9mile")
 	c2 = await ctx.client("\u00c9mile")
 	await c2.send("join 1 %s \u00c9mile" % key)
+	await c2.expect("error aliastaken")
+	await c2.send("join 1 %s Emile" % key)
 	await c2.expect_welcome("everyone", "*",
-	    ["Alice", "\u00e9mile", "\u00c9mile"])
-	await a.expect("joined \u00c9mile")
-	await c1.expect("joined \u00c9mile")
+	    ["Alice", "\u00e9mile", "Emile"])
+	await a.expect("joined Emile")
+	await c1.expect("joined Emile")
 	# A refused join leaves the connection usable for a good one.
 	c3 = await ctx.client("x")
 	await c3.send("join 1 %s alice" % key)
 	await c3.expect("error aliastaken")
 	await c3.send("join 1 %s alice2" % key)
 	await c3.expect_welcome("everyone", "*",
-	    ["Alice", "\u00e9mile", "\u00c9mile", "alice2"])
+	    ["Alice", "\u00e9mile", "Emile", "alice2"])
 	for o in (a, c1, c2):
 		await o.expect("joined alice2")
 	await sync(c3, "alice2", [a, c1, c2])
