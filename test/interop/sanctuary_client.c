@@ -1,8 +1,10 @@
 /*
  * sanctuary-client: a small command-line member of a Sanctuary room, for
  * interoperability tests. It speaks the relay protocol and the browser's
- * end-to-end format "sanctuary/1" exactly as sanctuary(7) specifies them,
- * with libsodium for every cryptographic step, over a real WebSocket
+ * end-to-end formats "sanctuary/1" and "sanctuary/2" (--version 2: member
+ * keys, signed and numbered messages, epochs, rekey; room2.c) exactly as
+ * sanctuary(7) specifies them, with libsodium for every cryptographic step
+ * (e2e1.c, e2e2.c), over a real WebSocket
  * client: our own HTTP upgrade (test/lib/wsclient.c, with nettle SHA-1 and
  * base64) and wslay's client context for the frames.
  *
@@ -11,6 +13,7 @@
  *
  * usage: sanctuary-client --url ws://HOST:PORT/ --invite KEY.SECRET
  *            --alias NAME [--create owner|everyone] [--deadline SECONDS]
+ *            [--version 1|2]
  *        sanctuary-client --url ws://HOST:PORT/ --alias NAME
  *            --create owner|everyone     (mints an invite and prints it)
  *        sanctuary-client --invite KEY.SECRET --open KIND FROM BODY
@@ -22,8 +25,13 @@
  *	//TEXT			send "/TEXT"
  *	/purr ALIAS TEXT	whisper TEXT to ALIAS
  *	/exit [TEXT]		leave, with TEXT as farewell
- *	/kick ALIAS, /stop	moderation
+ *	/kick ALIAS, /stop	moderation (version 2: the kick rekeys)
  *	/raw FRAME		send FRAME as it is (protocol tests)
+ *	/invite			print the room's invite as it is now
+ * Version 2 only: /rekey (move the room to a new key), /forge TEXT (TEXT
+ * signed with a key nobody announced), /again (our last sealed frame
+ * again, the same SEQ: a replay). Sealed lines wait until the epoch key
+ * is in place (sanctuary(7) Rekey).
  * In TEXT, "\n" stands for a line feed and "\\" for a backslash. At the
  * end of standard input the client closes the connection with 1000 without
  * exit, as a dropped member would.
@@ -33,8 +41,9 @@
  *	welcome TOKEN MODE MODERATOR ALIAS ...
  *	joined A | left A | left A TEXT | moderator A | kicked A BY |
  *	stopped BY | error CODE | msg FROM TEXT | purr FROM TEXT
- *	unverified msg|purr|left FROM	(a body failing the sanctuary/1 checks)
+ *	unverified msg|purr|left FROM	(a body failing the format's checks)
  *	frame RAW			(a frame this client does not know)
+ *	... and version 2's lines, listed in room2.c
  *	http STATUS			(the relay refused the upgrade)
  *	close CODE REASON		(last; 1006 if TCP ended unclosed)
  * Text is untrusted: '\\', line feed, carriage return, tab and the other
@@ -68,35 +77,11 @@
 #include <sodium.h>
 #include <wslay/wslay.h>
 
+#include "test/interop/client.h"
 #include "test/lib/wsclient.h"
 
-#define ROOMKEY_BYTES	16
-#define ROOMKEY_LEN	22
-#define SECRET_BYTES	32
-#define SECRET_LEN	43
-#define ALIAS_MAX	32
-#define NONCE_BYTES	crypto_secretbox_NONCEBYTES
-#define P0_MAX		32767	/* sanctuary(7): the largest bucket is 32768 */
 #define LINE_MAX_BYTES	(4 * P0_MAX + 256)
-#define RESPONSE_MAX	8192
 #define MSG_MAX		(16 * 1024 * 1024)
-#define CONTEXT		"sanctuary/1"
-
-struct client {
-	int			 fd;
-	wslay_event_context_ptr	 ctx;
-	unsigned char		 key[crypto_secretbox_KEYBYTES];
-	const char		*alias;		/* not owned: argv */
-	/* Stream bytes read with the 101. */
-	unsigned char		 pre[RESPONSE_MAX];
-	size_t			 prelen, preoff;
-	char			*line;		/* partial stdin line */
-	size_t			 linelen;
-	int			 stdin_open;
-	int			 closing;	/* we queued a close */
-	int			 closed;	/* the close line is printed */
-	int			 eof;		/* TCP ended */
-};
 
 struct url {
 	char	 host[256];	/* without brackets, for getaddrinfo */
@@ -107,7 +92,7 @@ struct url {
 
 static const char *progname = "sanctuary-client";
 
-static void __attribute__((noreturn, format(printf, 1, 2)))
+void
 die(const char *fmt, ...)
 {
 	va_list ap;
@@ -127,7 +112,8 @@ usage(void)
 	fprintf(stderr,
 	    "usage: %s --url ws://HOST:PORT/ [--invite KEY.SECRET]"
 	    " --alias NAME\n"
-	    "           [--create owner|everyone] [--deadline SECONDS]\n"
+	    "           [--create owner|everyone] [--deadline SECONDS]"
+	    " [--version 1|2]\n"
 	    "       %s --invite KEY.SECRET --open KIND FROM BODY\n",
 	    progname, progname);
 	exit(2);
@@ -136,7 +122,7 @@ usage(void)
 /* ---------- output ---------- */
 
 /* Prints n bytes of untrusted text with control bytes escaped. */
-static void
+void
 out_text(const char *s, size_t n)
 {
 	size_t i;
@@ -159,236 +145,23 @@ out_text(const char *s, size_t n)
 	}
 }
 
-static void
+void
 out_end(void)
 {
 	putchar('\n');
 	fflush(stdout);
 }
 
-/* ---------- sanctuary/1 ---------- */
-
-/* Strict RFC 3629 UTF-8: no overlong forms, no surrogates, at most U+10FFFF. */
-static int
-utf8_valid(const unsigned char *s, size_t n)
-{
-	size_t i = 0, k, len;
-	uint32_t cp;
-
-	while (i < n) {
-		if (s[i] < 0x80) {
-			i++;
-			continue;
-		}
-		if (s[i] >= 0xc2 && s[i] <= 0xdf) {
-			len = 2;
-			cp = s[i] & 0x1f;
-		} else if (s[i] >= 0xe0 && s[i] <= 0xef) {
-			len = 3;
-			cp = s[i] & 0x0f;
-		} else if (s[i] >= 0xf0 && s[i] <= 0xf4) {
-			len = 4;
-			cp = s[i] & 0x07;
-		} else
-			return 0;
-		if (n - i < len)
-			return 0;
-		for (k = 1; k < len; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return 0;
-			cp = cp << 6 | (s[i + k] & 0x3f);
-		}
-		if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
-		i += len;
-	}
-	return 1;
-}
-
-/* Decodes canonical unpadded base64url of exactly want bytes; 0 or -1. */
-static int
-b64u_decode_exact(unsigned char *out, size_t want, const char *s, size_t n)
-{
-	size_t got;
-	const char *end;
-
-	if (sodium_base642bin(out, want, s, n, NULL, &got, &end,
-	    sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
-	    end != s + n || got != want)
-		return -1;
-	return 0;
-}
-
-/* K = first 32 bytes of SHA-512("sanctuary/1" || ROOMKEY || SECRET). */
+/* Prints "invite KEY.SECRET". */
 static void
-key_derive(unsigned char k[crypto_secretbox_KEYBYTES],
-    const unsigned char roomkey[ROOMKEY_BYTES],
-    const unsigned char secret[SECRET_BYTES])
+print_invite(const char *roomkey, const unsigned char secret[SECRET_BYTES])
 {
-	crypto_hash_sha512_state st;
-	unsigned char h[crypto_hash_sha512_BYTES];
+	char *text = b64u_encode(secret, SECRET_BYTES);
 
-	crypto_hash_sha512_init(&st);
-	crypto_hash_sha512_update(&st, (const unsigned char *)CONTEXT,
-	    sizeof(CONTEXT) - 1);
-	crypto_hash_sha512_update(&st, roomkey, ROOMKEY_BYTES);
-	crypto_hash_sha512_update(&st, secret, SECRET_BYTES);
-	crypto_hash_sha512_final(&st, h);
-	memcpy(k, h, crypto_secretbox_KEYBYTES);
-	sodium_memzero(h, sizeof(h));
-	sodium_memzero(&st, sizeof(st));
-}
-
-/*
- * Parses "KEY.SECRET" (or a whole invite link) into the room key text and
- * the derived key. Returns 0, or -1 if it is not a valid invite.
- */
-static int
-invite_parse(char roomkey[ROOMKEY_LEN + 1],
-    unsigned char k[crypto_secretbox_KEYBYTES], const char *invite)
-{
-	unsigned char rk[ROOMKEY_BYTES], secret[SECRET_BYTES];
-	const char *hash;
-	int rc = -1;
-
-	if ((hash = strrchr(invite, '#')) != NULL)
-		invite = hash + 1;
-	if (strlen(invite) != ROOMKEY_LEN + 1 + SECRET_LEN ||
-	    invite[ROOMKEY_LEN] != '.')
-		return -1;
-	if (b64u_decode_exact(rk, sizeof(rk), invite, ROOMKEY_LEN) == 0 &&
-	    b64u_decode_exact(secret, sizeof(secret), invite + ROOMKEY_LEN + 1,
-	    SECRET_LEN) == 0) {
-		memcpy(roomkey, invite, ROOMKEY_LEN);
-		roomkey[ROOMKEY_LEN] = '\0';
-		key_derive(k, rk, secret);
-		rc = 0;
-	}
-	sodium_memzero(secret, sizeof(secret));
-	return rc;
-}
-
-/* Mints a room key and a secret, prints "invite KEY.SECRET", derives K. */
-static void
-invite_mint(char roomkey[ROOMKEY_LEN + 1],
-    unsigned char k[crypto_secretbox_KEYBYTES])
-{
-	unsigned char rk[ROOMKEY_BYTES], secret[SECRET_BYTES];
-	char text[SECRET_LEN + 1];
-
-	randombytes_buf(rk, sizeof(rk));
-	randombytes_buf(secret, sizeof(secret));
-	sodium_bin2base64(roomkey, ROOMKEY_LEN + 1, rk, sizeof(rk),
-	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	sodium_bin2base64(text, sizeof(text), secret, sizeof(secret),
-	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	key_derive(k, rk, secret);
 	printf("invite %s.%s", roomkey, text);
 	out_end();
-	sodium_memzero(secret, sizeof(secret));
-	sodium_memzero(text, sizeof(text));
-}
-
-/* The sodium_pad() block size for n bytes of P0 (sanctuary(7) Padding). */
-static size_t
-pad_block(size_t n)
-{
-	if (n < 256)
-		return 256;
-	if (n < 1024)
-		return 1024;
-	if (n < 4096)
-		return 4096;
-	return 16384;
-}
-
-/*
- * Seals KIND "\n" ALIAS "\n" TEXT into a NUL-terminated BODY (malloc'd),
- * or returns NULL if the message is too long.
- */
-static char *
-body_seal(const unsigned char *k, const char *kind, const char *alias,
-    const char *text, size_t textlen)
-{
-	size_t kl = strlen(kind), al = strlen(alias), p0len, cap, plen, blen;
-	unsigned char *p, *raw;
-	char *body;
-
-	p0len = kl + 1 + al + 1 + textlen;
-	if (p0len > P0_MAX)
-		return NULL;
-	cap = (p0len / 16384 + 1) * 16384;
-	if ((p = malloc(cap)) == NULL || (raw = malloc(40 + cap)) == NULL)
-		die("out of memory");
-	memcpy(p, kind, kl);
-	p[kl] = '\n';
-	memcpy(p + kl + 1, alias, al);
-	p[kl + 1 + al] = '\n';
-	memcpy(p + kl + al + 2, text, textlen);
-	if (sodium_pad(&plen, p, p0len, pad_block(p0len), cap) != 0)
-		die("sodium_pad failed");
-	randombytes_buf(raw, NONCE_BYTES);
-	crypto_secretbox_easy(raw + NONCE_BYTES, p, plen, raw, k);
-	blen = sodium_base64_ENCODED_LEN(NONCE_BYTES +
-	    crypto_secretbox_MACBYTES + plen,
-	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	if ((body = malloc(blen)) == NULL)
-		die("out of memory");
-	sodium_bin2base64(body, blen, raw,
-	    NONCE_BYTES + crypto_secretbox_MACBYTES + plen,
-	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	sodium_memzero(p, cap);
-	free(p);
-	free(raw);
-	return body;
-}
-
-/*
- * Opens BODY as a KIND message from FROM (sanctuary(7) Receiving). On
- * success returns the P0 buffer (malloc'd, to wipe and free) with *text
- * and *textlen pointing into it; NULL if the body is not authentic and
- * well formed.
- */
-static unsigned char *
-body_open(const char **text, size_t *textlen, const unsigned char *k,
-    const char *kind, const char *from, const char *body, size_t bodylen)
-{
-	unsigned char *raw, *p;
-	size_t rawlen, plen, p0len, kl = strlen(kind), fl = strlen(from);
-	const char *end;
-	unsigned char *nl1, *nl2;
-
-	if ((raw = malloc(bodylen / 4 * 3 + 3)) == NULL)
-		die("out of memory");
-	if (sodium_base642bin(raw, bodylen / 4 * 3 + 3, body, bodylen, NULL,
-	    &rawlen, &end, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
-	    end != body + bodylen ||
-	    rawlen < NONCE_BYTES + crypto_secretbox_MACBYTES + 1) {
-		free(raw);
-		return NULL;
-	}
-	plen = rawlen - NONCE_BYTES - crypto_secretbox_MACBYTES;
-	if ((p = malloc(plen)) == NULL)
-		die("out of memory");
-	if (crypto_secretbox_open_easy(p, raw + NONCE_BYTES,
-	    rawlen - NONCE_BYTES, raw, k) != 0 ||
-	    sodium_unpad(&p0len, p, plen, plen) != 0 ||
-	    !utf8_valid(p, p0len) ||
-	    (nl1 = memchr(p, '\n', p0len)) == NULL ||
-	    (nl2 = memchr(nl1 + 1, '\n',
-	    p0len - (size_t)(nl1 + 1 - p))) == NULL ||
-	    (size_t)(nl1 - p) != kl || memcmp(p, kind, kl) != 0 ||
-	    (size_t)(nl2 - nl1 - 1) != fl || memcmp(nl1 + 1, from, fl) != 0) {
-		sodium_memzero(p, plen);
-		free(p);
-		free(raw);
-		return NULL;
-	}
-	free(raw);
-	*text = (const char *)nl2 + 1;
-	*textlen = p0len - (size_t)(nl2 + 1 - p);
-	return p;
+	sodium_memzero(text, strlen(text));
+	free(text);
 }
 
 /* ---------- frames from the relay ---------- */
@@ -405,7 +178,7 @@ frame_body(const struct client *c, const char *cmd, const char *kind,
 	size_t textlen, plen;
 	unsigned char *p;
 
-	p = body_open(&text, &textlen, c->key, kind, from, body, strlen(body));
+	p = e2e1_open(&text, &textlen, c->key, kind, from, body, strlen(body));
 	if (p == NULL) {
 		printf("unverified %s ", cmd);
 		out_text(from, strlen(from));
@@ -457,7 +230,17 @@ frame_handle(struct client *c, char *s, size_t n)
 		return;
 	}
 	nf = fields_split(f, 4, copy);
-	if (nf == 3 && (strcmp(f[0], "msg") == 0 || strcmp(f[0], "purr") == 0))
+	if (c->version == 2 && strncmp(s, "welcome ", 8) == 0) {
+		out_text(s, n);
+		out_end();
+		free(copy);
+		if ((copy = strdup(s)) == NULL)
+			die("out of memory");
+		room2_welcome(c, copy);
+	} else if (c->version == 2 && nf > 0 && room2_frame(c, f, nf))
+		;
+	else if (nf == 3 && (strcmp(f[0], "msg") == 0 ||
+	    strcmp(f[0], "purr") == 0))
 		frame_body(c, f[0], f[0], f[1], f[2]);
 	else if (nf == 3 && strcmp(f[0], "left") == 0)
 		frame_body(c, "left", "exit", f[1], f[2]);
@@ -713,7 +496,7 @@ handshake(struct client *c, const struct url *u)
 
 /* ---------- commands from standard input ---------- */
 
-static void
+void
 queue_text(struct client *c, const char *s, size_t n)
 {
 	struct wslay_event_msg m = { WSLAY_TEXT_FRAME, (const uint8_t *)s, n };
@@ -725,7 +508,7 @@ queue_text(struct client *c, const char *s, size_t n)
 }
 
 /* Decodes "\n" and "\\" in place; returns the new length. */
-static size_t
+size_t
 unescape(char *s, size_t n)
 {
 	size_t i, o = 0;
@@ -750,7 +533,7 @@ send_sealed(struct client *c, const char *prefix, const char *kind, char *text,
 	size_t len;
 
 	n = unescape(text, n);
-	if ((body = body_seal(c->key, kind, c->alias, text, n)) == NULL) {
+	if ((body = e2e1_seal(c->key, kind, c->alias, text, n)) == NULL) {
 		fprintf(stderr, "%s: message too long, not sent\n", progname);
 		return;
 	}
@@ -768,6 +551,10 @@ command(struct client *c, char *s, size_t n)
 {
 	char *sp, prefix[6 + ALIAS_MAX + 1];
 
+	if (c->version == 2) {
+		room2_command(c, s, n);
+		return;
+	}
 	if (n == 0)
 		return;
 	if (s[0] != '/' || (n > 1 && s[1] == '/')) {
@@ -788,6 +575,8 @@ command(struct client *c, char *s, size_t n)
 		queue_text(c, s + 1, n - 1);
 	} else if (strcmp(s, "/stop") == 0) {
 		queue_text(c, "stop", 4);
+	} else if (strcmp(s, "/invite") == 0) {
+		print_invite(c->roomkey, c->secret);
 	} else if (strncmp(s, "/raw ", 5) == 0) {
 		queue_text(c, s + 5, n - 5);
 	} else
@@ -836,7 +625,7 @@ stdin_read(struct client *c)
 
 /* ---------- the loop ---------- */
 
-static long long
+long long
 now_ms(void)
 {
 	struct timespec ts;
@@ -872,11 +661,16 @@ client_loop(struct client *c, long deadline_s)
 		    (wslay_event_want_write(c->ctx) ? POLLOUT : 0));
 		pfd[1].fd = c->stdin_open ? STDIN_FILENO : -1;
 		pfd[1].events = POLLIN;
+		if (c->hello_at != 0 && c->hello_at - now_ms() < left)
+			left = c->hello_at > now_ms() ?
+			    c->hello_at - now_ms() : 0;
 		if (poll(pfd, 2, left > INT_MAX ? INT_MAX : (int)left) == -1) {
 			if (errno == EINTR)
 				continue;
 			die("poll: %s", strerror(errno));
 		}
+		if (c->version == 2)
+			room2_tick(c);
 		if (pfd[1].revents & (POLLIN | POLLHUP | POLLERR))
 			stdin_read(c);
 		if ((pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) &&
@@ -921,15 +715,26 @@ open_one(const unsigned char *k, const char *kind, const char *from,
 }
 
 static const char *
-hello_frame(char *buf, size_t size, const char *create, const char *roomkey,
-    const char *alias)
+hello_frame(char *buf, size_t size, const struct client *c,
+    const char *create)
 {
 	if (create)
-		snprintf(buf, size, "create 1 %s %s %s", roomkey, alias,
-		    create);
+		snprintf(buf, size, "create %d %s %s %s", c->version,
+		    c->roomkey, c->alias, create);
 	else
-		snprintf(buf, size, "join 1 %s %s", roomkey, alias);
+		snprintf(buf, size, "join %d %s %s", c->version, c->roomkey,
+		    c->alias);
 	return buf;
+}
+
+/* Sets up the end-to-end state of either version from the invite. */
+static void
+client_keys(struct client *c)
+{
+	if (c->version == 1)
+		e2e1_key(c->key, c->roomkey, c->secret);
+	else
+		e2e2_init(&c->e2, c->alias, c->roomkey, c->secret);
 }
 
 int
@@ -942,6 +747,7 @@ main(int argc, char *argv[])
 		{ "create", required_argument, NULL, 'c' },
 		{ "deadline", required_argument, NULL, 'd' },
 		{ "open", no_argument, NULL, 'o' },
+		{ "version", required_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct wslay_event_callbacks cbs = { cb_recv, cb_send, cb_genmask,
@@ -949,7 +755,7 @@ main(int argc, char *argv[])
 	struct client *c;
 	struct url u;
 	const char *urltext = NULL, *invite = NULL, *create = NULL;
-	char roomkey[ROOMKEY_LEN + 1], hello[128];
+	char hello[128];
 	long deadline = 600;
 	int ch, open_mode = 0, rc;
 
@@ -967,13 +773,17 @@ main(int argc, char *argv[])
 		case 'c': create = optarg; break;
 		case 'd': deadline = parse_seconds(optarg); break;
 		case 'o': open_mode = 1; break;
+		case 'v': c->version = (int)parse_seconds(optarg); break;
 		default: usage();
 		}
 	}
-	if (invite != NULL && invite_parse(roomkey, c->key, invite) != 0)
+	if (c->version == 0)
+		c->version = 1;
+	if (invite != NULL && invite_split(c->roomkey, c->secret, invite) != 0)
 		die("not an invite: want KEY.SECRET "
 		    "(22 and 43 base64url characters)");
 	if (open_mode) {
+		e2e1_key(c->key, c->roomkey, c->secret);
 		if (invite == NULL || argc - optind != 3)
 			usage();
 		return open_one(c->key, argv[optind], argv[optind + 1],
@@ -984,12 +794,16 @@ main(int argc, char *argv[])
 	    (create != NULL && strcmp(create, "owner") != 0 &&
 	    strcmp(create, "everyone") != 0) ||
 	    strlen(c->alias) == 0 || strlen(c->alias) > ALIAS_MAX ||
-	    strchr(c->alias, ' ') != NULL)
+	    strchr(c->alias, ' ') != NULL || c->version > 2)
 		usage();
 	if (url_parse(&u, urltext) != 0)
 		die("not a ws:// URL: %s", urltext);
-	if (invite == NULL)
-		invite_mint(roomkey, c->key);
+	if (invite == NULL) {
+		invite_mint(c->roomkey, c->secret);
+		print_invite(c->roomkey, c->secret);
+	}
+	c->creator = create != NULL;
+	client_keys(c);
 	c->stdin_open = 1;
 	c->fd = net_connect(&u);
 	handshake(c, &u);
@@ -1002,7 +816,7 @@ main(int argc, char *argv[])
 	 * everyone.
 	 */
 	wslay_event_config_set_max_recv_msg_length(c->ctx, MSG_MAX);
-	hello_frame(hello, sizeof(hello), create, roomkey, c->alias);
+	hello_frame(hello, sizeof(hello), c, create);
 	queue_text(c, hello, strlen(hello));
 	rc = client_loop(c, deadline);
 	if (rc == 0 && !c->closed) {
@@ -1011,7 +825,10 @@ main(int argc, char *argv[])
 	}
 	wslay_event_context_free(c->ctx);
 	close(c->fd);
+	if (c->version == 2)
+		room2_release(c);
 	sodium_memzero(c->key, sizeof(c->key));
+	sodium_memzero(c->secret, sizeof(c->secret));
 	sodium_memzero(c->line, LINE_MAX_BYTES + 1);
 	free(c->line);
 	free(c);
