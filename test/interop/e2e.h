@@ -107,7 +107,9 @@ struct e2e2_msg {
 #define OLD_EPOCH_MS	10000
 
 void	 e2e2_init(struct e2e2 *, const char *, const char *,
-	    const unsigned char [SECRET_BYTES]);
+	    const unsigned char [SECRET_BYTES], const unsigned char *,
+	    const unsigned char *);
+void	 e2e2_epoch(struct epoch2 *, uint64_t, const unsigned char [32]);
 void	 e2e2_release(struct e2e2 *);
 void	 e2e2_start_epoch(struct e2e2 *);
 struct peer2 *e2e2_peer(struct e2e2 *, const char *);

@@ -91,8 +91,8 @@ hash32(unsigned char out[32], const char *ctx, const unsigned char *a,
 }
 
 /* Epoch N with key E; its tag is N "." EH. */
-static void
-epoch_make(struct epoch2 *ep, uint64_t n, const unsigned char e[32])
+void
+e2e2_epoch(struct epoch2 *ep, uint64_t n, const unsigned char e[32])
 {
 	unsigned char h[32];
 	char eh[ROOMKEY_LEN + 1];
@@ -192,14 +192,28 @@ window_accept(struct peer2 *p, uint64_t seq)
 
 /* ---------- state ---------- */
 
+/*
+ * A member of the room ROOMKEY (with SECRET) as ALIAS, with fresh key pairs,
+ * or with the box secret key BSK and signing seed SEED where given (for the
+ * test vector).
+ */
 void
 e2e2_init(struct e2e2 *s, const char *alias, const char *roomkey,
-    const unsigned char secret[SECRET_BYTES])
+    const unsigned char secret[SECRET_BYTES], const unsigned char *bsk,
+    const unsigned char *seed)
 {
 	memset(s, 0, sizeof(*s));
 	snprintf(s->alias, sizeof(s->alias), "%s", alias);
-	crypto_box_keypair(s->bpk, s->bsk);
-	crypto_sign_keypair(s->spk, s->ssk);
+	if (bsk == NULL)
+		crypto_box_keypair(s->bpk, s->bsk);
+	else {
+		memcpy(s->bsk, bsk, sizeof(s->bsk));
+		crypto_scalarmult_base(s->bpk, s->bsk);
+	}
+	if (seed == NULL)
+		crypto_sign_keypair(s->spk, s->ssk);
+	else
+		crypto_sign_seed_keypair(s->spk, s->ssk, seed);
 	snprintf(s->roomkey, sizeof(s->roomkey), "%s", roomkey);
 	memcpy(s->secret, secret, SECRET_BYTES);
 	ki_derive(s);
@@ -220,7 +234,7 @@ e2e2_start_epoch(struct e2e2 *s)
 	unsigned char e[32];
 
 	randombytes_buf(e, sizeof(e));
-	epoch_make(&s->cur, 0, e);
+	e2e2_epoch(&s->cur, 0, e);
 	sodium_memzero(e, sizeof(e));
 	s->ready = 1;
 }
@@ -466,7 +480,7 @@ e2e2_rekey_text(struct epoch2 *next, unsigned char secret[SECRET_BYTES],
 
 	randombytes_buf(e, sizeof(e));
 	randombytes_buf(secret, SECRET_BYTES);
-	epoch_make(next, s->cur.n + 1, e);
+	e2e2_epoch(next, s->cur.n + 1, e);
 	b64u_decode_exact(plain, ROOMKEY_BYTES, roomkey, ROOMKEY_LEN);
 	memcpy(plain + ROOMKEY_BYTES, secret, SECRET_BYTES);
 	memcpy(plain + ROOMKEY_BYTES + SECRET_BYTES, e, 32);
@@ -817,7 +831,7 @@ roster_head(struct epoch2 *ep, char roomkey[ROOMKEY_LEN + 1],
 	if (strcmp(p, " -") != 0 && strcmp(p, " rotate") != 0)
 		return -1;
 	snprintf(flags, 7, "%s", p + 1);
-	epoch_make(ep, n, e);
+	e2e2_epoch(ep, n, e);
 	sodium_memzero(e, sizeof(e));
 	return 0;
 }
@@ -972,7 +986,7 @@ e2e2_on_rekey(struct e2e2_msg *out, struct e2e2 *s, const char *from,
 			    sizeof(raw) - NONCE_BYTES, raw,
 			    e2e2_peer(s, from)->bpk, s->bsk) != 0)
 				continue;
-			epoch_make(&ep, n,
+			e2e2_epoch(&ep, n,
 			    plain + ROOMKEY_BYTES + SECRET_BYTES);
 			ok = strcmp(epoch_hash(&ep), end + 1) == 0;
 		}

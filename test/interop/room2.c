@@ -168,8 +168,10 @@ answer_hello(struct client *c, const char *from)
 	    strcmp(longest, c->alias) != 0)))
 		return;
 	seq = next_seq(c);
-	if ((body = e2e2_keys_for(&c->e2, from, seq)) == NULL)
+	if ((body = e2e2_keys_for(&c->e2, from, seq)) == NULL) {
+		c->e2.seq--;	/* nothing went out under it */
 		return;
+	}
 	send_frame(c, frame_make("purr %llu %s %s", (unsigned long long)seq,
 	    from, body), 0);
 	free(body);
@@ -333,6 +335,7 @@ send_sealed(struct client *c, const char *head, const char *to, char *text,
 	body = to ? e2e2_seal_to(&c->e2, to, text, n, seq) :
 	    e2e2_seal(&c->e2, head, text, n, seq);
 	if (body == NULL) {
+		c->e2.seq--;	/* nothing went out under it */
 		fprintf(stderr, "sanctuary-client: %s, not sent\n", to ?
 		    "no keys for that member" : "message too long");
 		return;

@@ -6,7 +6,12 @@
  *    the real build/servchat and build/chatroom: invites both ways,
  *    messages and whispers both ways, each side shows the other's plaintext
  *    exactly.
- * 2. A mixed room, once over IPv4 and once over IPv6 (::1): Python
+ *    Version 2 (the C client with --version 2): the vector of sanctuary(7)
+ *    opened in C; a room the browser creates and moderates, with two C
+ *    clients and a second browser, through a whisper, a forgery, a replay
+ *    and a kick; a room the C client creates and moderates, through a
+ *    rotate and a kick of a browser.
+ * 2. A mixed version 1 room, over IPv4 and over IPv6 (::1): Python
  *    websockets, websocket-client and wsproto (peer.py), Node ws
  *    (peer_ws.mjs), the C client and Chromium run one scripted
  *    conversation. Every member records every frame it receives, decrypted;
@@ -658,6 +663,37 @@ async function partOne(pair) {
 		assert.equal(py, 'msg alice Hello, Bob!\nunverified msg alice\n');
 	});
 
+	await test('C client: opens the sanctuary(7) version 2 vector as bob; a replay is dropped, a wrong sender or a tampered whisper refused', async () => {
+		/* The BODYs as the man page prints them, lines joined. */
+		const man = fs.readFileSync(path.join(ROOT, 'man/sanctuary.7'), 'utf8');
+		const block = man.slice(man.indexOf('.Ss Version 2 test vector'));
+		const vec = {};
+		let cur = null;
+		for (const l of block.slice(block.indexOf('.Bd -literal'), block.indexOf('.Ed')).split('\n')) {
+			const m = /^(hello|msg|purr) +(\S+)$/.exec(l);
+			if (m)
+				[cur, vec[m[1]]] = [m[1], m[2]];
+			else if (cur && /^ +[A-Za-z0-9_-]+$/.test(l))
+				vec[cur] += l.trim();
+			else
+				cur = null;
+		}
+		const tampered = vec.purr.slice(0, 100) + (vec.purr[100] === 'A' ? 'B' : 'A') + vec.purr.slice(101);
+		const input = ['msg alice ' + vec.hello, 'msg alice ' + vec.msg, 'purr alice ' + vec.purr,
+			'msg alice ' + vec.msg, 'msg bob ' + vec.msg, 'purr alice ' + tampered].join('\n') + '\n';
+		const out = await new Promise((resolve) => {
+			const p = spawn(CLIENT, ['--invite', 'AAECAwQFBgcICQoLDA0ODw.ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8',
+			    '--vector2']);
+			let o = '';
+			p.stdout.on('data', (b) => { o += b; });
+			p.stderr.on('data', (b) => { o += b; });
+			p.on('exit', () => resolve(o));
+			p.stdin.end(input);
+		});
+		assert.equal(out, ['hello alice 3264 9074 3805 6865 9617', 'msg alice Hello, Bob!', 'purr alice psst',
+			'dropped msg alice', 'unverified msg bob', 'unverified purr alice'].join('\n') + '\n');
+	});
+
 	await test('C client: a real client handshake; a wrong accept, an extension or a refusal fails it', async () => {
 		const inv = 'AAECAwQFBgcICQoLDA0ODw.ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8';
 		const cases = {
@@ -909,6 +945,20 @@ async function partV2Browser(pair) {
 			assert.deepEqual(st.alice.errors.concat(st.bob.errors), []);
 			assert.equal(st.cee.stderr + st.dee.stderr + eve.stderr, '');
 		}, 90000);
+		if (!ok)
+			return;
+
+		await step('the C clients leave: the farewell verifies; exit status 0, nothing on standard error', async () => {
+			st.cee.exitRoom('bye from cee, in epoch 1');
+			await st.cee.waitLine('close 1000 bye');
+			await st.eve.waitLine('left cee bye from cee, in epoch 1');
+			await until(async () => (await st.alice.logText()).includes('cee left: “bye from cee, in epoch 1”'),
+			    'alice does not show cee\'s farewell');
+			for (const k of ['cee', 'dee', 'eve']) {
+				assert.deepEqual(await st[k].finish(), {code: 0, sig: null}, k + ' exit; stderr: ' + st[k].stderr);
+				assert.equal(st[k].stderr, '', k + ' wrote to standard error');
+			}
+		});
 	} finally {
 		for (const k of ['cee', 'dee', 'eve'])
 			if (st[k])
@@ -1003,6 +1053,7 @@ async function partV2Moderator(pair) {
 			    'carol does not show the farewell');
 			assert.equal((await st.carol.view()).unverified.length, 0);
 			assert.deepEqual(st.carol.errors.concat(st.frank.errors), []);
+			assert.deepEqual(await st.cee.finish(), {code: 0, sig: null});
 			assert.equal(st.cee.stderr, '');
 		}, 90000);
 	} finally {

@@ -17,6 +17,7 @@
  *        sanctuary-client --url ws://HOST:PORT/ --alias NAME
  *            --create owner|everyone     (mints an invite and prints it)
  *        sanctuary-client --invite KEY.SECRET --open KIND FROM BODY
+ *        sanctuary-client --invite KEY.SECRET --vector2 < FRAMES
  *
  * The invite may also be the whole link (anything up to '#' is skipped).
  *
@@ -114,8 +115,9 @@ usage(void)
 	    " --alias NAME\n"
 	    "           [--create owner|everyone] [--deadline SECONDS]"
 	    " [--version 1|2]\n"
-	    "       %s --invite KEY.SECRET --open KIND FROM BODY\n",
-	    progname, progname);
+	    "       %s --invite KEY.SECRET --open KIND FROM BODY\n"
+	    "       %s --invite KEY.SECRET --vector2 < FRAMES\n",
+	    progname, progname, progname);
 	exit(2);
 }
 
@@ -714,6 +716,41 @@ open_one(const unsigned char *k, const char *kind, const char *from,
 	return 0;
 }
 
+/*
+ * --vector2: bob of the sanctuary(7) version 2 test vector (box secret key
+ * 0xc0 to 0xdf, in epoch 0 with E 0xa0 to 0xbf) in the invite's room. Reads
+ * relay frames ("msg FROM BODY", "purr FROM BODY") on standard input and
+ * prints what bob makes of them; nothing is sent.
+ */
+static int
+vector2(struct client *c)
+{
+	unsigned char bsk[32], e[32];
+	struct epoch2 ep;
+	char line[65536], *f[4];
+	int i, nf;
+
+	for (i = 0; i < 32; i++) {
+		bsk[i] = (unsigned char)(0xc0 + i);
+		e[i] = (unsigned char)(0xa0 + i);
+	}
+	c->version = 2;
+	c->alias = "bob";
+	e2e2_init(&c->e2, c->alias, c->roomkey, c->secret, bsk, NULL);
+	e2e2_epoch(&ep, 0, e);
+	e2e2_set_epoch(&c->e2, &ep, c->roomkey, c->secret);
+	while (fgets(line, sizeof(line), stdin) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		nf = fields_split(f, 4, line);
+		if (nf <= 0 || !room2_frame(c, f, nf)) {
+			printf("frame ?");
+			out_end();
+		}
+	}
+	room2_release(c);
+	return 0;
+}
+
 static const char *
 hello_frame(char *buf, size_t size, const struct client *c,
     const char *create)
@@ -734,7 +771,8 @@ client_keys(struct client *c)
 	if (c->version == 1)
 		e2e1_key(c->key, c->roomkey, c->secret);
 	else
-		e2e2_init(&c->e2, c->alias, c->roomkey, c->secret);
+		e2e2_init(&c->e2, c->alias, c->roomkey, c->secret, NULL,
+		    NULL);
 }
 
 int
@@ -748,6 +786,7 @@ main(int argc, char *argv[])
 		{ "deadline", required_argument, NULL, 'd' },
 		{ "open", no_argument, NULL, 'o' },
 		{ "version", required_argument, NULL, 'v' },
+		{ "vector2", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct wslay_event_callbacks cbs = { cb_recv, cb_send, cb_genmask,
@@ -757,7 +796,7 @@ main(int argc, char *argv[])
 	const char *urltext = NULL, *invite = NULL, *create = NULL;
 	char hello[128];
 	long deadline = 600;
-	int ch, open_mode = 0, rc;
+	int ch, open_mode = 0, vector_mode = 0, rc;
 
 	signal(SIGPIPE, SIG_IGN);
 	if (sodium_init() < 0)
@@ -773,6 +812,7 @@ main(int argc, char *argv[])
 		case 'c': create = optarg; break;
 		case 'd': deadline = parse_seconds(optarg); break;
 		case 'o': open_mode = 1; break;
+		case 'V': vector_mode = 1; break;
 		case 'v': c->version = (int)parse_seconds(optarg); break;
 		default: usage();
 		}
@@ -782,6 +822,11 @@ main(int argc, char *argv[])
 	if (invite != NULL && invite_split(c->roomkey, c->secret, invite) != 0)
 		die("not an invite: want KEY.SECRET "
 		    "(22 and 43 base64url characters)");
+	if (vector_mode) {
+		if (invite == NULL || optind != argc)
+			usage();
+		return vector2(c);
+	}
 	if (open_mode) {
 		e2e1_key(c->key, c->roomkey, c->secret);
 		if (invite == NULL || argc - optind != 3)
