@@ -933,11 +933,14 @@ async function partV2Browser(pair) {
 			} finally {
 				back.kill();
 			}
-			/* The new link admits a newcomer, who gets epoch 1. */
+			/*
+			 * The new link admits a newcomer, who gets epoch 1; what it
+			 * says before the keys are in waits for them.
+			 */
 			const eve = cpeer('eve', fresh);
 			st.eve = eve;
-			await eve.waitLine('keys alice 1');
 			eve.say('eve came in with the new link');
+			await eve.waitLine('keys alice 1');
 			await st.cee.waitLine('msg eve eve came in with the new link', null, at);
 			await until(async () => (await st.alice.view()).msgs.some((m) => m.text === 'eve came in with the new link'),
 			    'alice does not show eve\'s message');
