@@ -1,7 +1,7 @@
 /*
- * The C test client's parts (sanctuary_client.c: options, the WebSocket,
- * version 1; room2.c: the version 2 conversation). Not a library: one
- * struct client per process.
+ * The C test client's parts (sanctuary_client.c: options, frames, the
+ * loop, version 1; connect.c: onto the relay; room2.c: the version 2
+ * conversation). Not a library: one struct client per process.
  */
 
 #ifndef SANCTUARY_CLIENT_H
@@ -49,6 +49,17 @@ struct client {
 	int			 closed;	/* the close line is printed */
 	int			 eof;		/* TCP ended */
 };
+
+struct url {
+	char	 host[256];	/* without brackets, for getaddrinfo */
+	char	 port[8];
+	char	 authority[300];	/* as written, for Host */
+	char	 path[1024];
+};
+
+int	 url_parse(struct url *, const char *);
+int	 net_connect(const struct url *);
+void	 handshake(struct client *, const struct url *);
 
 void	 die(const char *, ...)
 	    __attribute__((noreturn, format(printf, 1, 2)));
