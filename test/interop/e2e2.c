@@ -820,20 +820,23 @@ roster_head(struct epoch2 *ep, char roomkey[ROOMKEY_LEN + 1],
 	p += 1 + KEY32_LEN;
 	if (*p != ' ' || b64u_decode_exact(rk, sizeof(rk), p + 1,
 	    ROOMKEY_LEN) != 0)
-		return -1;
+		goto fail;
 	memcpy(roomkey, p + 1, ROOMKEY_LEN);
 	roomkey[ROOMKEY_LEN] = '\0';
 	p += 1 + ROOMKEY_LEN;
 	if (*p != ' ' || b64u_decode_exact(secret, SECRET_BYTES, p + 1,
 	    SECRET_LEN) != 0)
-		return -1;
+		goto fail;
 	p += 1 + SECRET_LEN;
 	if (strcmp(p, " -") != 0 && strcmp(p, " rotate") != 0)
-		return -1;
+		goto fail;
 	snprintf(flags, 7, "%s", p + 1);
 	e2e2_epoch(ep, n, e);
 	sodium_memzero(e, sizeof(e));
 	return 0;
+fail:
+	sodium_memzero(e, sizeof(e));
+	return -1;
 }
 
 /* Splits TEXT (a NUL-terminated copy) into lines in place; the count. */
