@@ -37,6 +37,10 @@ struct client {
 	struct epoch2		 next;
 	unsigned char		 next_secret[SECRET_BYTES];
 	char			 next_roomkey[ROOMKEY_LEN + 1];
+	char			 next_flags[7];
+	char			 mode[9];	/* owner or everyone */
+	char			 moderator[ALIAS_MAX + 1];
+	int			 rotate_due;	/* a leave in a rotate room */
 	long long		 hello_at;	/* ms; 0: no second hello due */
 	char			*last;		/* our last sealed frame */
 	/* Stream bytes read with the 101. */

@@ -123,7 +123,7 @@ char	*e2e2_seal_to(struct e2e2 *, const char *, const char *, size_t,
 	    uint64_t);
 char	*e2e2_keys_for(struct e2e2 *, const char *, uint64_t);
 char	*e2e2_rekey_text(struct epoch2 *, unsigned char [SECRET_BYTES],
-	    struct e2e2 *, char *const *, int, const char *);
+	    struct e2e2 *, char *const *, int, const char *, const char *);
 void	 e2e2_set_epoch(struct e2e2 *, const struct epoch2 *, const char *,
 	    const unsigned char [SECRET_BYTES]);
 

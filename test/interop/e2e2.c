@@ -462,14 +462,16 @@ e2e2_keys_for(struct e2e2 *s, const char *to, uint64_t seq)
 }
 
 /*
- * A moderator's rekey to ROOMKEY: makes the next epoch (*next, *secret)
- * and returns its TEXT, N+1 EH' FLAGS, then one line per member of KEEP
+ * A moderator's rekey to ROOMKEY with FLAGS ("-" or "rotate", the room's
+ * from then on): makes the next epoch (*next, *secret) and returns its
+ * TEXT, N+1 EH' FLAGS, then one line per member of KEEP
  * whose keys we know: ALIAS b64(nonce || box(ROOMKEY' || SECRET' || E')).
  * The switch waits for the relay's ack (e2e2_set_epoch).
  */
 char *
 e2e2_rekey_text(struct epoch2 *next, unsigned char secret[SECRET_BYTES],
-    struct e2e2 *s, char *const *keep, int nkeep, const char *roomkey)
+    struct e2e2 *s, char *const *keep, int nkeep, const char *roomkey,
+    const char *flags)
 {
 	unsigned char e[32], plain[ROOMKEY_BYTES + SECRET_BYTES + 32];
 	unsigned char raw[EPOCH_SEALED];
@@ -486,7 +488,7 @@ e2e2_rekey_text(struct epoch2 *next, unsigned char secret[SECRET_BYTES],
 	memcpy(plain + ROOMKEY_BYTES + SECRET_BYTES, e, 32);
 	snprintf(n, sizeof(n), "%llu ", (unsigned long long)next->n);
 	text_add(&t, &len, n, epoch_hash(next), " ");
-	text_add(&t, &len, s->flags, "", "");
+	text_add(&t, &len, flags, "", "");
 	for (i = 0; i < nkeep; i++) {
 		if ((q = e2e2_peer(s, keep[i])) == NULL || q == &s->peers[0])
 			continue;

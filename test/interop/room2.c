@@ -126,7 +126,11 @@ room2_welcome(struct client *c, char *s)
 	for (i = 0, a = s; a != NULL; i++, a = sp ? sp + 1 : NULL) {
 		if ((sp = strchr(a, ' ')) != NULL)
 			*sp = '\0';
-		if (i >= 4)
+		if (i == 2)
+			snprintf(c->mode, sizeof(c->mode), "%s", a);
+		else if (i == 3)
+			snprintf(c->moderator, sizeof(c->moderator), "%s", a);
+		else if (i >= 4)
 			member_add(c, a);
 	}
 	if (c->creator && !c->e2.ready)
@@ -205,6 +209,8 @@ print_verdict(const char *cmd, const char *from, enum e2e2_verdict v,
 }
 
 static void held_flush(struct client *);
+static void rekey(struct client *, const char *, const char *);
+static void maybe_rotate(struct client *);
 
 static void
 frame_msg(struct client *c, const char *from, const char *body)
@@ -254,6 +260,7 @@ frame_rekey(struct client *c, const char *from, const char *body)
 	enum e2e2_verdict v = e2e2_on_rekey(&m, &c->e2, from, body);
 
 	if (v == V2_OK) {
+		c->rotate_due = 0;	/* FROM rotated for everyone */
 		print_from("rekey", from);
 		printf(" %llu", (unsigned long long)c->e2.cur.n);
 		out_end();
@@ -270,11 +277,13 @@ frame_ack(struct client *c, const char *id)
 		return;
 	c->rekey_id = 0;
 	e2e2_set_epoch(&c->e2, &c->next, c->next_roomkey, c->next_secret);
+	snprintf(c->e2.flags, sizeof(c->e2.flags), "%s", c->next_flags);
 	sodium_memzero(&c->next, sizeof(c->next));
 	sodium_memzero(c->next_secret, sizeof(c->next_secret));
 	printf("rekeyed %llu", (unsigned long long)c->e2.cur.n);
 	out_end();
 	held_flush(c);
+	maybe_rotate(c);	/* a leave while this one was in flight */
 }
 
 /*
@@ -286,8 +295,11 @@ room2_frame(struct client *c, char **f, int nf)
 {
 	if (nf == 2 && strcmp(f[0], "joined") == 0)
 		member_add(c, f[1]);
-	else if ((nf == 2 || nf == 3) && strcmp(f[0], "left") == 0)
+	else if ((nf == 2 || nf == 3) && strcmp(f[0], "left") == 0) {
 		member_remove(c, f[1]);
+		c->rotate_due = strcmp(c->e2.flags, "rotate") == 0;
+	} else if (nf == 2 && strcmp(f[0], "moderator") == 0)
+		snprintf(c->moderator, sizeof(c->moderator), "%s", f[1]);
 	else if (nf == 3 && strcmp(f[0], "kicked") == 0)
 		member_remove(c, f[1]);
 	if (nf == 3 && strcmp(f[0], "msg") == 0)
@@ -316,8 +328,14 @@ room2_frame(struct client *c, char **f, int nf)
 			c->rekey_id = 0;	/* refused: stay in our epoch */
 			held_flush(c);
 		}
-	} else
+	} else {
+		if (nf == 2 && (strcmp(f[0], "left") == 0 ||
+		    strcmp(f[0], "moderator") == 0))
+			maybe_rotate(c);
 		return 0;
+	}
+	if (nf == 3 && strcmp(f[0], "left") == 0)
+		maybe_rotate(c);
 	return 1;
 }
 
@@ -351,10 +369,11 @@ send_sealed(struct client *c, const char *head, const char *to, char *text,
 
 /*
  * A moderator's rekey, or with KICK its kick: a new room key, secret and
- * epoch sealed for every member kept; the switch waits for the ack.
+ * epoch sealed for every member kept, and FLAGS (NULL: unchanged) from
+ * then on; the switch waits for the ack.
  */
 static void
-rekey(struct client *c, const char *kick)
+rekey(struct client *c, const char *kick, const char *flags)
 {
 	char *keep[MEMBERS_MAX], *text, *body;
 	unsigned char unused[SECRET_BYTES];
@@ -366,8 +385,11 @@ rekey(struct client *c, const char *kick)
 	for (i = 0; i < c->nmembers; i++)
 		if (kick == NULL || strcmp(c->members[i], kick) != 0)
 			keep[n++] = c->members[i];
+	snprintf(c->next_flags, sizeof(c->next_flags), "%s",
+	    flags ? flags : c->e2.flags);
+	c->rotate_due = 0;	/* KEEP is who is here now */
 	text = e2e2_rekey_text(&c->next, c->next_secret, &c->e2, keep, n,
-	    c->next_roomkey);
+	    c->next_roomkey, c->next_flags);
 	seq = next_seq(c);
 	body = e2e2_seal(&c->e2, "rekey", text, strlen(text), seq);
 	sodium_memzero(text, strlen(text));
@@ -386,6 +408,22 @@ rekey(struct client *c, const char *kick)
 	free(body);
 }
 
+/*
+ * After a leave in a rotate-on-leave room one member rotates: the
+ * moderator, or in an everyone room the member present longest.
+ */
+static void
+maybe_rotate(struct client *c)
+{
+	const char *who = strcmp(c->mode, "everyone") == 0 ?
+	    (c->nmembers ? c->members[0] : "") : c->moderator;
+
+	if (!c->rotate_due || strcmp(c->e2.flags, "rotate") != 0 ||
+	    c->rekey_id != 0 || !c->e2.ready || strcmp(who, c->alias) != 0)
+		return;
+	rekey(c, NULL, "rotate");
+}
+
 /* Lines that seal with the epoch key wait until it is in place. */
 static int
 held_line(const struct client *c, const char *s)
@@ -394,6 +432,7 @@ held_line(const struct client *c, const char *s)
 		return 0;
 	return s[0] != '/' || s[1] == '/' || strncmp(s, "/purr ", 6) == 0 ||
 	    strncmp(s, "/kick ", 6) == 0 || strcmp(s, "/rekey") == 0 ||
+	    strncmp(s, "/rotate ", 8) == 0 ||
 	    strncmp(s, "/forge ", 7) == 0;
 }
 
@@ -455,9 +494,11 @@ room2_command(struct client *c, char *s, size_t n)
 	else if (strncmp(s, "/exit ", 6) == 0)
 		send_sealed(c, "exit", NULL, s + 6, n - 6);
 	else if (strncmp(s, "/kick ", 6) == 0)
-		rekey(c, s + 6);
+		rekey(c, s + 6, NULL);
 	else if (strcmp(s, "/rekey") == 0)
-		rekey(c, NULL);
+		rekey(c, NULL, NULL);
+	else if (strcmp(s, "/rotate on") == 0 || strcmp(s, "/rotate off") == 0)
+		rekey(c, NULL, s[9] == 'n' ? "rotate" : "-");
 	else if (strncmp(s, "/forge ", 7) == 0) {
 		e2e2_forge = 1;
 		send_sealed(c, "msg", NULL, s + 7, n - 7);

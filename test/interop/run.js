@@ -951,11 +951,31 @@ async function partV2Browser(pair) {
 		if (!ok)
 			return;
 
+		await step('the browser turns rotate-on-leave on; the C client follows, and follows the rotation when a C client leaves', async () => {
+			const at = st.cee.lines.length;
+			await st.alice.page.click('#menu-button');
+			await st.alice.page.waitForSelector('#menu-dialog[open]');
+			await st.alice.page.check('#pref-rotate');
+			await st.alice.page.click('#menu-done');
+			await st.cee.waitLine('rekey alice 2', 'cee did not follow the flags rekey', at);
+			st.eve.exitRoom('eve leaves');
+			await st.eve.waitLine('close 1000 bye');
+			await st.cee.waitLine('rekey alice 3', 'cee did not follow the rotation after eve left', at);
+			assert.deepEqual(st.cee.lines.slice(at).filter((l) => !/^ack /.test(l)),
+			    ['rekey alice 2', 'left eve eve leaves', 'rekey alice 3']);
+			const fresh = await st.cee.invite(pair.page);
+			assert.equal(await st.alice.inviteLink(), fresh);
+			st.cee.say('cee in epoch 3');
+			await until(async () => (await st.bob.view()).msgs.some((m) => m.text === 'cee in epoch 3'),
+			    'bob does not show cee in epoch 3');
+		});
+		if (!ok)
+			return;
+
 		await step('the C clients leave: the farewell verifies; exit status 0, nothing on standard error', async () => {
-			st.cee.exitRoom('bye from cee, in epoch 1');
+			st.cee.exitRoom('bye from cee, in epoch 3');
 			await st.cee.waitLine('close 1000 bye');
-			await st.eve.waitLine('left cee bye from cee, in epoch 1');
-			await until(async () => (await st.alice.logText()).includes('cee left: “bye from cee, in epoch 1”'),
+			await until(async () => (await st.alice.logText()).includes('cee left: “bye from cee, in epoch 3”'),
 			    'alice does not show cee\'s farewell');
 			for (const k of ['cee', 'dee', 'eve']) {
 				assert.deepEqual(await st[k].finish(), {code: 0, sig: null}, k + ' exit; stderr: ' + st[k].stderr);
@@ -1050,6 +1070,47 @@ async function partV2Moderator(pair) {
 			st.cee.say('cee in epoch 2');
 			await until(async () => (await st.carol.view()).msgs.some((m) => m.text === 'cee in epoch 2'),
 			    'carol does not show cee in epoch 2');
+		}, 90000);
+		if (!ok)
+			return;
+
+		await step('the C client turns rotate-on-leave on; when a member leaves it rotates on its own and the browser follows', async () => {
+			const at = st.cee.lines.length;
+			st.cee.input('/rotate on');
+			await st.cee.waitLine('rekeyed 3', null, at);
+			await until(async () => (await st.carol.page.textContent('#mode-line')).includes('The link changes whenever someone leaves.'),
+			    'carol does not show that the link changes on leave');
+			const link3 = await st.cee.invite(pair.page);
+			assert.equal(await st.carol.inviteLink(), link3);
+			const gus = new ProcPeer('c', 'gus', {url: pair.relay, invite: link3, version: 2});
+			try {
+				await gus.waitLine('keys cee 3');
+				gus.exitRoom();
+				await gus.waitLine('close 1000 bye');
+				await st.cee.waitLine('rekeyed 4', 'cee did not rotate after gus left', at);
+				assert.deepEqual(await gus.finish(), {code: 0, sig: null});
+				assert.equal(gus.stderr, '');
+			} finally {
+				gus.kill();
+			}
+			const link4 = await st.cee.invite(pair.page);
+			assert.notEqual(link4, link3);
+			await until(async () => (await st.carol.inviteLink()) === link4, 'carol does not hold the rotated link');
+			const back = new ProcPeer('c', 'gus', {url: pair.relay, invite: link3, version: 2});
+			try {
+				await back.waitLine('error noroom');
+				assert.deepEqual(await back.finish(), {code: 0, sig: null});
+			} finally {
+				back.kill();
+			}
+			await st.carol.say('carol in epoch 4');
+			await st.cee.waitLine('msg carol carol in epoch 4', null, at);
+		});
+		if (!ok)
+			return;
+
+		await step('the C client leaves with a farewell; exit status 0, nothing on standard error', async () => {
+			const at = st.cee.lines.length;
 			st.cee.exitRoom('over to carol');
 			await st.cee.waitLine('close 1000 bye', null, at);
 			await until(async () => (await st.carol.logText()).includes('cee left: “over to carol”'),

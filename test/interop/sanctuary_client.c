@@ -29,7 +29,8 @@
  *	/kick ALIAS, /stop	moderation (version 2: the kick rekeys)
  *	/raw FRAME		send FRAME as it is (protocol tests)
  *	/invite			print the room's invite as it is now
- * Version 2 only: /rekey (move the room to a new key), /forge TEXT (TEXT
+ * Version 2 only: /rekey (move the room to a new key), /rotate on|off
+ * (rekey whenever someone leaves, from now on), /forge TEXT (TEXT
  * signed with a key nobody announced), /again (our last sealed frame
  * again, the same SEQ: a replay). Sealed lines wait until the epoch key
  * is in place (sanctuary(7) Rekey).
