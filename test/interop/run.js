@@ -393,6 +393,16 @@ class BrowserPeer {
 		return view;
 	}
 
+	/*
+	 * Version 2: waits until the page has received the roster whisper from
+	 * FROM (what it sends meanwhile waits for it; what it receives before
+	 * cannot be opened).
+	 */
+	async gotKeys(from) {
+		await until(() => this.frames.some((f) => f.startsWith('purr ' + from + ' ')),
+		    this.alias + ' got no roster from ' + from);
+	}
+
 	async logText() {
 		return this.page.evaluate(() => document.getElementById('log').textContent);
 	}
@@ -817,6 +827,7 @@ async function partV2Browser(pair) {
 			await st.cee.waitLine('keys alice 0');
 			await st.bob.join(st.link);
 			const hb = await st.cee.waitLine(/^hello bob /);
+			await st.bob.gotKeys('alice');
 			st.dee = cpeer('dee', st.link);
 			await st.dee.waitLine('keys alice 0');
 			await st.cee.waitLine(/^hello dee \d{4}/);
@@ -1015,8 +1026,10 @@ async function partV2Moderator(pair) {
 			await st.frank.open();
 			await st.carol.join(st.link);
 			await st.cee.waitLine(/^hello carol \d{4}/);
+			await st.carol.gotKeys('cee');
 			await st.frank.join(st.link);
 			await st.cee.waitLine(/^hello frank \d{4}/);
+			await st.frank.gotKeys('cee');
 			await st.carol.say('carol got the keys from C');
 			await st.cee.waitLine('msg carol carol got the keys from C');
 			st.cee.say('welcome, both of you 🙂');
