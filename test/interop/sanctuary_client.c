@@ -568,6 +568,19 @@ open_one(const unsigned char *k, const char *kind, const char *from,
 	return 0;
 }
 
+/* Wipes the client's secrets and frees it (the connection is closed). */
+static void
+client_free(struct client *c)
+{
+	if (c->version == 2)
+		room2_release(c);
+	sodium_memzero(c->key, sizeof(c->key));
+	sodium_memzero(c->secret, sizeof(c->secret));
+	sodium_memzero(c->line, LINE_MAX_BYTES + 1);
+	free(c->line);
+	free(c);
+}
+
 /*
  * --vector2: bob of the sanctuary(7) version 2 test vector (box secret key
  * 0xc0 to 0xdf, in epoch 0 with E 0xa0 to 0xbf) in the invite's room. Reads
@@ -599,7 +612,8 @@ vector2(struct client *c)
 			out_end();
 		}
 	}
-	room2_release(c);
+	sodium_memzero(line, sizeof(line));
+	sodium_memzero(&ep, sizeof(ep));
 	return 0;
 }
 
@@ -677,14 +691,18 @@ main(int argc, char *argv[])
 	if (vector_mode) {
 		if (invite == NULL || optind != argc)
 			usage();
-		return vector2(c);
+		rc = vector2(c);
+		client_free(c);
+		return rc;
 	}
 	if (open_mode) {
 		e2e1_key(c->key, c->roomkey, c->secret);
 		if (invite == NULL || argc - optind != 3)
 			usage();
-		return open_one(c->key, argv[optind], argv[optind + 1],
+		rc = open_one(c->key, argv[optind], argv[optind + 1],
 		    argv[optind + 2]);
+		client_free(c);
+		return rc;
 	}
 	if (urltext == NULL || c->alias == NULL || optind != argc ||
 	    (invite == NULL && create == NULL) ||
@@ -722,13 +740,7 @@ main(int argc, char *argv[])
 	}
 	wslay_event_context_free(c->ctx);
 	close(c->fd);
-	if (c->version == 2)
-		room2_release(c);
-	sodium_memzero(c->key, sizeof(c->key));
-	sodium_memzero(c->secret, sizeof(c->secret));
-	sodium_memzero(c->line, LINE_MAX_BYTES + 1);
-	free(c->line);
-	free(c);
+	client_free(c);
 	if (rc == 3)
 		fprintf(stderr, "%s: deadline of %ld s passed\n", progname,
 		    deadline);
