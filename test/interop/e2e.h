@@ -1,10 +1,10 @@
 /*
  * The end-to-end formats of sanctuary(7) for the C test client, written
  * from the manual with libsodium: "sanctuary/1" (e2e1.c: one room key from
- * the invite) and "sanctuary/2" (e2e2.c: member keys, signed and numbered
- * messages, epochs, whispers between two members, the sealed rekey). No
- * socket here: sanctuary_client.c speaks the relay protocol and decides
- * what to send.
+ * the invite) and "sanctuary/2" (e2e2.c sends, e2e2_open.c receives:
+ * member keys, signed and numbered messages, epochs, whispers between two
+ * members, the sealed rekey). No socket here: sanctuary_client.c and
+ * room2.c speak the relay protocol and decide what to send.
  */
 
 #ifndef SANCTUARY_E2E_H
