@@ -8,9 +8,10 @@
  *    exactly.
  *    Version 2 (the C client with --version 2): the vector of sanctuary(7)
  *    opened in C; a room the browser creates and moderates, with two C
- *    clients and a second browser, through a whisper, a forgery, a replay
- *    and a kick; a room the C client creates and moderates, through a
- *    rotate and a kick of a browser.
+ *    clients, a second browser and the Node peer (member2.mjs), through a
+ *    whisper, a forgery, a replay, a kick and rotate-on-leave; a room the C
+ *    client creates and moderates, through a rotate, a kick of a browser
+ *    and rotate-on-leave.
  * 2. A mixed version 1 room, over IPv4 and over IPv6 (::1): Python
  *    websockets, websocket-client and wsproto (peer.py), Node ws
  *    (peer_ws.mjs), the C client and Chromium run one scripted
@@ -831,23 +832,28 @@ async function partV2Browser(pair) {
 			st.dee = cpeer('dee', st.link);
 			await st.dee.waitLine('keys alice 0');
 			await st.cee.waitLine(/^hello dee \d{4}/);
-			await until(async () => (await st.alice.view()).members.length === 4, 'alice does not list four members');
-			assert.deepEqual((await st.alice.view()).members, ['alice', 'cee', 'bob', 'dee']);
+			/* The Node peer (member2.mjs, tweetnacl) speaks version 2 too. */
+			st.node = new ProcPeer('ws', 'nöde', {url: pair.relay, invite: st.link, version: 2});
+			await st.node.waitLine('keys alice 0');
+			await st.cee.waitLine(/^hello nöde \d{4}/);
+			await until(async () => (await st.alice.view()).members.length === 5, 'alice does not list five members');
+			assert.deepEqual((await st.alice.view()).members, ['alice', 'cee', 'bob', 'dee', 'nöde']);
 			/* Two implementations, one safety code for bob's keys. */
 			const code = hb.slice('hello bob '.length);
 			assert.match(code, CODE_RE);
 			assert.equal(await st.alice.safetyCode('bob'), code);
-			assert.equal(st.cee.stderr + st.dee.stderr, '');
+			assert.equal(st.cee.stderr + st.dee.stderr + st.node.stderr, '');
 		});
 		if (!ok)
 			return;
 
-		await step('messages both ways: each of the four reads exactly what the three others sent', async () => {
+		await step('messages both ways: each of the five reads exactly what the four others sent', async () => {
 			const t = {
 				alice: 'alice here — grüße, 猫, 🐈 «quotes»',
 				cee: 'cee, in C: Ελληνικά, русский, עברית',
 				bob: 'bob in the second browser 👍',
-				dee: 'dee, the other C client: back\\slash, 5 < 6 & 7 > 3'
+				dee: 'dee, the other C client: back\\slash, 5 < 6 & 7 > 3',
+				node: 'nöde, in Node: 🐈‍⬛ and “quotes”'
 			};
 			await st.alice.say(t.alice);
 			await st.cee.waitLine('msg alice ' + escape(t.alice));
@@ -857,18 +863,25 @@ async function partV2Browser(pair) {
 			await st.cee.waitLine('msg bob ' + escape(t.bob));
 			st.dee.say(t.dee);
 			await st.cee.waitLine('msg dee ' + escape(t.dee));
+			st.node.say(t.node);
+			await st.cee.waitLine('msg nöde ' + escape(t.node));
 			/* A line feed and a long text, C to C and C to the browser. */
 			const long = 'two\nlines and ' + 'x'.repeat(3000);
 			st.cee.say(long);
 			await st.dee.waitLine('msg cee ' + escape(long));
-			await st.alice.shows([shown('cee', t.cee), shown('bob', t.bob), shown('dee', t.dee), shown('cee', long)]);
-			await st.bob.shows([shown('alice', t.alice), shown('cee', t.cee), shown('dee', t.dee), shown('cee', long)]);
+			await st.node.waitLine('msg cee ' + escape(long));
+			await st.alice.shows([shown('cee', t.cee), shown('bob', t.bob), shown('dee', t.dee), shown('nöde', t.node),
+			    shown('cee', long)]);
+			await st.bob.shows([shown('alice', t.alice), shown('cee', t.cee), shown('dee', t.dee), shown('nöde', t.node),
+			    shown('cee', long)]);
 			const msgs = (p) => p.lines.filter((l) => /^(msg|purr|unverified|dropped|split) /.test(l));
 			assert.deepEqual(msgs(st.cee), ['msg alice ' + escape(t.alice), 'msg bob ' + escape(t.bob),
-			    'msg dee ' + escape(t.dee)]);
+			    'msg dee ' + escape(t.dee), 'msg nöde ' + escape(t.node)]);
+			assert.deepEqual(msgs(st.node), ['msg alice ' + escape(t.alice), 'msg cee ' + escape(t.cee),
+			    'msg bob ' + escape(t.bob), 'msg dee ' + escape(t.dee), 'msg cee ' + escape(long)]);
 			assert.ok(!st.dee.lines.includes('msg dee ' + escape(t.dee)), 'dee got its own message');
 			assert.deepEqual(msgs(st.dee), ['msg alice ' + escape(t.alice), 'msg cee ' + escape(t.cee),
-			    'msg bob ' + escape(t.bob), 'msg cee ' + escape(long)]);
+			    'msg bob ' + escape(t.bob), 'msg nöde ' + escape(t.node), 'msg cee ' + escape(long)]);
 		});
 		if (!ok)
 			return;
@@ -883,6 +896,11 @@ async function partV2Browser(pair) {
 			await st.cee.waitLine('purr alice ' + escape(w2));
 			st.cee.purr('dee', w3);
 			await st.dee.waitLine('purr cee ' + escape(w3));
+			st.node.purr('cee', 'nöde → cee, Node to C');
+			await st.cee.waitLine('purr nöde nöde → cee, Node to C');
+			st.cee.purr('nöde', 'cee → nöde, C to Node');
+			await st.node.waitLine('purr cee cee → nöde, C to Node');
+			assert.ok(!st.node.lines.some((l) => / only for /.test(l)), 'nöde printed a whisper to another');
 			const v = await st.alice.view();
 			assert.deepEqual(v.msgs.filter((m) => m.whisper), [shown('cee', w1, true)]);
 			assert.ok(!(await st.bob.logText()).includes('only for you'), 'bob shows a whisper to alice');
@@ -893,7 +911,7 @@ async function partV2Browser(pair) {
 			return;
 
 		await step('a message signed with a key nobody announced is refused, a replayed one dropped', async () => {
-			const at = st.dee.lines.length;
+			const at = st.dee.lines.length, nat = st.node.lines.length;
 			st.cee.input('/forge I am cee, honestly');
 			await st.dee.waitLine('unverified msg cee', 'dee took the forged message', at);
 			await until(async () => (await st.alice.view()).unverified.length === 1,
@@ -904,8 +922,10 @@ async function partV2Browser(pair) {
 			st.cee.input('/again');
 			st.cee.say('after the replay');
 			await st.dee.waitLine('msg cee after the replay', null, at);
-			assert.deepEqual(st.dee.lines.slice(at).filter((l) => / cee( |$)/.test(l)),
-			    ['unverified msg cee', 'msg cee said once, sent twice', 'dropped msg cee', 'msg cee after the replay']);
+			await st.node.waitLine('msg cee after the replay', null, nat);
+			const want = ['unverified msg cee', 'msg cee said once, sent twice', 'dropped msg cee', 'msg cee after the replay'];
+			assert.deepEqual(st.dee.lines.slice(at).filter((l) => / cee( |$)/.test(l)), want);
+			assert.deepEqual(st.node.lines.slice(nat).filter((l) => / cee( |$)/.test(l)), want);
 			await until(async () => (await st.alice.view()).msgs.some((m) => m.text === 'after the replay'),
 			    'alice does not show the message after the replay');
 			const texts = (await st.alice.view()).msgs.map((m) => m.text);
@@ -921,6 +941,8 @@ async function partV2Browser(pair) {
 			await st.dee.waitLine('close 4001 kicked');
 			assert.deepEqual(st.dee.lines.slice(-2), ['kicked dee alice', 'close 4001 kicked']);
 			await st.cee.waitLine('rekey alice 1', 'cee did not follow the rekey', at);
+			const nat = st.node.lines.length;
+			await st.node.waitLine('rekey alice 1', 'nöde did not follow the rekey');
 			assert.deepEqual(st.cee.lines.slice(at).filter((l) => !/^ack /.test(l)), ['kicked dee alice', 'rekey alice 1']);
 			/* The C client now holds the link the browser's invite sheet shows. */
 			const fresh = await st.cee.invite(pair.page);
@@ -953,6 +975,9 @@ async function partV2Browser(pair) {
 			eve.say('eve came in with the new link');
 			await eve.waitLine('keys alice 1');
 			await st.cee.waitLine('msg eve eve came in with the new link', null, at);
+			await st.node.waitLine('msg eve eve came in with the new link', null, nat);
+			for (const l of ['msg cee cee in epoch 1', 'msg alice alice in epoch 1', 'msg bob bob in epoch 1'])
+				await st.node.waitLine(l, null, nat);
 			await until(async () => (await st.alice.view()).msgs.some((m) => m.text === 'eve came in with the new link'),
 			    'alice does not show eve\'s message');
 			assert.deepEqual(await st.alice.view().then((v) => v.unverified.length), 1);
@@ -969,9 +994,11 @@ async function partV2Browser(pair) {
 			await st.alice.page.check('#pref-rotate');
 			await st.alice.page.click('#menu-done');
 			await st.cee.waitLine('rekey alice 2', 'cee did not follow the flags rekey', at);
+			await st.node.waitLine('rekey alice 2', 'nöde did not follow the flags rekey');
 			st.eve.exitRoom('eve leaves');
 			await st.eve.waitLine('close 1000 bye');
 			await st.cee.waitLine('rekey alice 3', 'cee did not follow the rotation after eve left', at);
+			await st.node.waitLine('rekey alice 3', 'nöde did not follow the rotation after eve left');
 			assert.deepEqual(st.cee.lines.slice(at).filter((l) => !/^ack /.test(l)),
 			    ['rekey alice 2', 'left eve eve leaves', 'rekey alice 3']);
 			const fresh = await st.cee.invite(pair.page);
@@ -983,18 +1010,21 @@ async function partV2Browser(pair) {
 		if (!ok)
 			return;
 
-		await step('the C clients leave: the farewell verifies; exit status 0, nothing on standard error', async () => {
+		await step('the C clients and the Node peer leave: the farewells verify; exit status 0, nothing on standard error', async () => {
 			st.cee.exitRoom('bye from cee, in epoch 3');
 			await st.cee.waitLine('close 1000 bye');
 			await until(async () => (await st.alice.logText()).includes('cee left: “bye from cee, in epoch 3”'),
 			    'alice does not show cee\'s farewell');
-			for (const k of ['cee', 'dee', 'eve']) {
+			await st.node.waitLine('left cee bye from cee, in epoch 3');
+			st.node.exitRoom('nöde leaves too');
+			await st.node.waitLine('close 1000 bye');
+			for (const k of ['cee', 'dee', 'eve', 'node']) {
 				assert.deepEqual(await st[k].finish(), {code: 0, sig: null}, k + ' exit; stderr: ' + st[k].stderr);
 				assert.equal(st[k].stderr, '', k + ' wrote to standard error');
 			}
 		});
 	} finally {
-		for (const k of ['cee', 'dee', 'eve'])
+		for (const k of ['cee', 'dee', 'eve', 'node'])
 			if (st[k])
 				await st[k].finish(5000).catch(() => {});
 		for (const k of ['alice', 'bob'])
