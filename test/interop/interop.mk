@@ -6,7 +6,10 @@
 INTEROP_CLIENT := $(B)/test/sanctuary-client
 INTEROP_LIBS   := $(shell $(PKG_CONFIG) --libs libsodium nettle 2>/dev/null) -lwslay
 
-$(INTEROP_CLIENT): $(B)/obj/test/interop/sanctuary_client.o $(B)/obj/test/lib/wsclient.o
+INTEROP_OBJS   := $(addprefix $(B)/obj/test/interop/, \
+	sanctuary_client.o connect.o room2.o e2e1.o e2e2.o e2e2_open.o) $(B)/obj/test/lib/wsclient.o
+
+$(INTEROP_CLIENT): $(INTEROP_OBJS)
 	@mkdir -p $(@D)
 	$(E) "  LD      $@"
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(INTEROP_LIBS)

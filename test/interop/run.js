@@ -6,7 +6,13 @@
  *    the real build/servchat and build/chatroom: invites both ways,
  *    messages and whispers both ways, each side shows the other's plaintext
  *    exactly.
- * 2. A mixed room, once over IPv4 and once over IPv6 (::1): Python
+ *    Version 2 (the C client with --version 2): the vector of sanctuary(7)
+ *    opened in C; a room the browser creates and moderates, with two C
+ *    clients, a second browser and the Node peer (member2.mjs), through a
+ *    whisper, a forgery, a replay, a kick and rotate-on-leave; a room the C
+ *    client creates and moderates, through a rotate, a kick of a browser
+ *    and rotate-on-leave.
+ * 2. A mixed version 1 room, over IPv4 and over IPv6 (::1): Python
  *    websockets, websocket-client and wsproto (peer.py), Node ws
  *    (peer_ws.mjs), the C client and Chromium run one scripted
  *    conversation. Every member records every frame it receives, decrypted;
@@ -38,7 +44,7 @@ const ROOT = path.resolve(HERE, '../..');
 const BUILD = path.resolve(ROOT, process.env.SANCTUARY_BUILD || 'build');
 const CLIENT = path.join(BUILD, 'test/sanctuary-client');
 const PYTHON = '/usr/bin/python3';
-const SUITE_LIMIT_MS = 180000;
+const SUITE_LIMIT_MS = 300000;
 const STEP_MS = 15000;
 const PACE_MS = 80;
 const PEER_DEADLINE_S = 150;
@@ -191,7 +197,7 @@ const inputText = (t) => t.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
 
 class ProcPeer {
 	/* KIND: c | websockets | websocket-client | wsproto | ws */
-	constructor(kind, alias, {url, invite, create}) {
+	constructor(kind, alias, {url, invite, create, version}) {
 		this.kind = kind;
 		this.alias = alias;
 		this.lines = [];
@@ -203,6 +209,8 @@ class ProcPeer {
 			common.push('--invite', invite);
 		if (create)
 			common.push('--create', create);
+		if (version)
+			common.push('--version', String(version));
 		if (kind === 'c')
 			[cmd, args] = [CLIENT, common];
 		else if (kind === 'ws')
@@ -234,6 +242,25 @@ class ProcPeer {
 	kick(who) { this.input('/kick ' + who); }
 	stop() { this.input('/stop'); }
 	exitRoom(farewell) { this.input(farewell ? '/exit ' + inputText(farewell) : '/exit'); }
+
+	/* Resolves with the first line from AT on that LINE (string or RegExp) matches. */
+	async waitLine(line, what, at = 0) {
+		const hit = (l) => (typeof line === 'string' ? l === line : line.test(l));
+		let found;
+		await until(() => (found = this.lines.slice(at).find(hit)) !== undefined, () =>
+		    (what || this.alias + ' never printed ' + line) + '; it printed:\n  ' +
+		    this.lines.slice(-12).map((l) => l.slice(0, 140)).join('\n  ') +
+		    (this.stderr ? '\n  stderr: ' + this.stderr.slice(0, 300) : ''));
+		return found;
+	}
+
+	/* The room's invite link as the client holds it now (version 2: after rekeys). */
+	async invite(page) {
+		const at = this.lines.length;
+		this.input('/invite');
+		const l = await this.waitLine(/^invite /, this.alias + ' printed no invite', at);
+		return page + '#' + l.slice(7);
+	}
 
 	/* Resolves with the process's exit; kills it after TIMEOUT. */
 	async finish(timeout = 10000) {
@@ -353,6 +380,50 @@ class BrowserPeer {
 			lobby: !document.getElementById('lobby').hidden,
 			note: document.getElementById('lobby-note').textContent
 		}));
+	}
+
+	/* Waits until the page shows messages from others that begin with WANT, exactly. */
+	async shows(want) {
+		let view;
+		await until(async () => {
+			view = await this.view();
+			return view.msgs.length >= want.length &&
+			    JSON.stringify(view.msgs.slice(0, want.length)) === JSON.stringify(want);
+		}, () => this.alias + ' shows ' + JSON.stringify(view && view.msgs).slice(0, 900) +
+		    '\n  want ' + JSON.stringify(want).slice(0, 900));
+		return view;
+	}
+
+	/*
+	 * Version 2: waits until the page has received the roster whisper from
+	 * FROM (what it sends meanwhile waits for it; what it receives before
+	 * cannot be opened).
+	 */
+	async gotKeys(from) {
+		await until(() => this.frames.some((f) => f.startsWith('purr ' + from + ' ')),
+		    this.alias + ' got no roster from ' + from);
+	}
+
+	async logText() {
+		return this.page.evaluate(() => document.getElementById('log').textContent);
+	}
+
+	/* The link in the invite sheet, as the page holds it now. */
+	async inviteLink() {
+		await this.page.click('#invite-button');
+		await this.page.waitForSelector('#invite-dialog[open]');
+		const link = await this.page.inputValue('#invite-link');
+		await this.page.click('#invite-dialog .dialog-close');
+		return link;
+	}
+
+	/* The safety code the member sheet shows for ALIAS. */
+	async safetyCode(alias) {
+		await this.page.click('#member-list .member:has-text("' + alias + '")');
+		await this.page.waitForSelector('#member-dialog[open]');
+		const code = await this.page.textContent('#member-code');
+		await this.page.click('#member-dialog .dialog-close');
+		return code;
 	}
 
 	async finish() {
@@ -603,6 +674,37 @@ async function partOne(pair) {
 		assert.equal(py, 'msg alice Hello, Bob!\nunverified msg alice\n');
 	});
 
+	await test('C client: opens the sanctuary(7) version 2 vector as bob; a replay is dropped, a wrong sender or a tampered whisper refused', async () => {
+		/* The BODYs as the man page prints them, lines joined. */
+		const man = fs.readFileSync(path.join(ROOT, 'man/sanctuary.7'), 'utf8');
+		const block = man.slice(man.indexOf('.Ss Version 2 test vector'));
+		const vec = {};
+		let cur = null;
+		for (const l of block.slice(block.indexOf('.Bd -literal'), block.indexOf('.Ed')).split('\n')) {
+			const m = /^(hello|msg|purr) +(\S+)$/.exec(l);
+			if (m)
+				[cur, vec[m[1]]] = [m[1], m[2]];
+			else if (cur && /^ +[A-Za-z0-9_-]+$/.test(l))
+				vec[cur] += l.trim();
+			else
+				cur = null;
+		}
+		const tampered = vec.purr.slice(0, 100) + (vec.purr[100] === 'A' ? 'B' : 'A') + vec.purr.slice(101);
+		const input = ['msg alice ' + vec.hello, 'msg alice ' + vec.msg, 'purr alice ' + vec.purr,
+			'msg alice ' + vec.msg, 'msg bob ' + vec.msg, 'purr alice ' + tampered].join('\n') + '\n';
+		const out = await new Promise((resolve) => {
+			const p = spawn(CLIENT, ['--invite', 'AAECAwQFBgcICQoLDA0ODw.ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8',
+			    '--vector2']);
+			let o = '';
+			p.stdout.on('data', (b) => { o += b; });
+			p.stderr.on('data', (b) => { o += b; });
+			p.on('exit', () => resolve(o));
+			p.stdin.end(input);
+		});
+		assert.equal(out, ['hello alice 3264 9074 3805 6865 9617', 'msg alice Hello, Bob!', 'purr alice psst',
+			'dropped msg alice', 'unverified msg bob', 'unverified purr alice'].join('\n') + '\n');
+	});
+
 	await test('C client: a real client handshake; a wrong accept, an extension or a refusal fails it', async () => {
 		const inv = 'AAECAwQFBgcICQoLDA0ODw.ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8';
 		const cases = {
@@ -693,6 +795,381 @@ async function partOne(pair) {
 			await carol.finish();
 		}
 	});
+}
+
+/* ---------- part 1b: version 2, the C client and Chromium ---------- */
+
+const CODE_RE = /^\d{4} \d{4} \d{4} \d{4} \d{4}$/;
+const shown = (from, text, whisper = false) => ({from, text, whisper});
+
+/*
+ * The browser creates a version 2 room and moderates it; two C clients
+ * (--version 2) and a second browser take part, through a kick and the
+ * rekey it makes. Each step builds on the one before.
+ */
+async function partV2Browser(pair) {
+	const st = {};
+	let ok = true;
+	const step = async (title, fn, timeout) => {
+		ok = ok && await test('version 2, the browser moderates: ' + title, fn, timeout);
+		return ok;
+	};
+	const cpeer = (alias, link) => new ProcPeer('c', alias, {url: pair.relay, invite: link, version: 2});
+	try {
+		await step('two C clients and a second browser join; the C clients get the roster from the browser', async () => {
+			st.alice = new BrowserPeer('alice');
+			st.bob = new BrowserPeer('bob');
+			await st.alice.open();
+			await st.bob.open();
+			st.link = await st.alice.create(pair.page, 'owner');
+			st.cee = cpeer('cee', st.link);
+			await st.cee.waitLine(/^welcome \S+ owner alice alice cee$/);
+			/* The member present longest (alice) seals epoch 0 to cee's box key. */
+			await st.cee.waitLine('keys alice 0');
+			await st.bob.join(st.link);
+			const hb = await st.cee.waitLine(/^hello bob /);
+			await st.bob.gotKeys('alice');
+			st.dee = cpeer('dee', st.link);
+			await st.dee.waitLine('keys alice 0');
+			await st.cee.waitLine(/^hello dee \d{4}/);
+			/* The Node peer (member2.mjs, tweetnacl) speaks version 2 too. */
+			st.node = new ProcPeer('ws', 'nöde', {url: pair.relay, invite: st.link, version: 2});
+			await st.node.waitLine('keys alice 0');
+			await st.cee.waitLine(/^hello nöde \d{4}/);
+			await until(async () => (await st.alice.view()).members.length === 5, 'alice does not list five members');
+			assert.deepEqual((await st.alice.view()).members, ['alice', 'cee', 'bob', 'dee', 'nöde']);
+			/* Two implementations, one safety code for bob's keys. */
+			const code = hb.slice('hello bob '.length);
+			assert.match(code, CODE_RE);
+			assert.equal(await st.alice.safetyCode('bob'), code);
+			assert.equal(st.cee.stderr + st.dee.stderr + st.node.stderr, '');
+		});
+		if (!ok)
+			return;
+
+		await step('messages both ways: each of the five reads exactly what the four others sent', async () => {
+			const t = {
+				alice: 'alice here — grüße, 猫, 🐈 «quotes»',
+				cee: 'cee, in C: Ελληνικά, русский, עברית',
+				bob: 'bob in the second browser 👍',
+				dee: 'dee, the other C client: back\\slash, 5 < 6 & 7 > 3',
+				node: 'nöde, in Node: 🐈‍⬛ and “quotes”'
+			};
+			await st.alice.say(t.alice);
+			await st.cee.waitLine('msg alice ' + escape(t.alice));
+			st.cee.say(t.cee);
+			await st.alice.shows([shown('cee', t.cee)]);
+			await st.bob.say(t.bob);
+			await st.cee.waitLine('msg bob ' + escape(t.bob));
+			st.dee.say(t.dee);
+			await st.cee.waitLine('msg dee ' + escape(t.dee));
+			st.node.say(t.node);
+			await st.cee.waitLine('msg nöde ' + escape(t.node));
+			/* A line feed and a long text, C to C and C to the browser. */
+			const long = 'two\nlines and ' + 'x'.repeat(3000);
+			st.cee.say(long);
+			await st.dee.waitLine('msg cee ' + escape(long));
+			await st.node.waitLine('msg cee ' + escape(long));
+			await st.alice.shows([shown('cee', t.cee), shown('bob', t.bob), shown('dee', t.dee), shown('nöde', t.node),
+			    shown('cee', long)]);
+			await st.bob.shows([shown('alice', t.alice), shown('cee', t.cee), shown('dee', t.dee), shown('nöde', t.node),
+			    shown('cee', long)]);
+			const msgs = (p) => p.lines.filter((l) => /^(msg|purr|unverified|dropped|split) /.test(l));
+			assert.deepEqual(msgs(st.cee), ['msg alice ' + escape(t.alice), 'msg bob ' + escape(t.bob),
+			    'msg dee ' + escape(t.dee), 'msg nöde ' + escape(t.node)]);
+			assert.deepEqual(msgs(st.node), ['msg alice ' + escape(t.alice), 'msg cee ' + escape(t.cee),
+			    'msg bob ' + escape(t.bob), 'msg dee ' + escape(t.dee), 'msg cee ' + escape(long)]);
+			assert.ok(!st.dee.lines.includes('msg dee ' + escape(t.dee)), 'dee got its own message');
+			assert.deepEqual(msgs(st.dee), ['msg alice ' + escape(t.alice), 'msg cee ' + escape(t.cee),
+			    'msg bob ' + escape(t.bob), 'msg nöde ' + escape(t.node), 'msg cee ' + escape(long)]);
+		});
+		if (!ok)
+			return;
+
+		await step('whispers between the C client and the browser, both ways; only the one addressed reads them', async () => {
+			const bobAt = st.bob.frames.length;
+			const w1 = 'cee → alice: 🤫 only for you', w2 = 'alice → cee: and this only for cee', w3 = 'cee → dee, C to C';
+			st.cee.purr('alice', w1);
+			await until(async () => (await st.alice.view()).msgs.some((m) => m.whisper && m.text === w1),
+			    'alice does not show the whisper from cee');
+			await st.alice.purr('cee', w2);
+			await st.cee.waitLine('purr alice ' + escape(w2));
+			st.cee.purr('dee', w3);
+			await st.dee.waitLine('purr cee ' + escape(w3));
+			st.node.purr('cee', 'nöde → cee, Node to C');
+			await st.cee.waitLine('purr nöde nöde → cee, Node to C');
+			st.cee.purr('nöde', 'cee → nöde, C to Node');
+			await st.node.waitLine('purr cee cee → nöde, C to Node');
+			assert.ok(!st.node.lines.some((l) => / only for /.test(l)), 'nöde printed a whisper to another');
+			const v = await st.alice.view();
+			assert.deepEqual(v.msgs.filter((m) => m.whisper), [shown('cee', w1, true)]);
+			assert.ok(!(await st.bob.logText()).includes('only for you'), 'bob shows a whisper to alice');
+			assert.ok(!st.dee.lines.some((l) => l.includes('only for cee')), 'dee printed a whisper to cee');
+			assert.ok(!st.bob.frames.slice(bobAt).some((f) => f.startsWith('purr ')), 'a whisper frame reached bob');
+		});
+		if (!ok)
+			return;
+
+		await step('a message signed with a key nobody announced is refused, a replayed one dropped', async () => {
+			const at = st.dee.lines.length, nat = st.node.lines.length;
+			st.cee.input('/forge I am cee, honestly');
+			await st.dee.waitLine('unverified msg cee', 'dee took the forged message', at);
+			await until(async () => (await st.alice.view()).unverified.length === 1,
+			    'alice does not say the forged message could not be verified');
+			assert.ok(!(await st.alice.logText()).includes('honestly'));
+			/* The same frame twice (same SEQ): shown once, the copy dropped. */
+			st.cee.say('said once, sent twice');
+			st.cee.input('/again');
+			st.cee.say('after the replay');
+			await st.dee.waitLine('msg cee after the replay', null, at);
+			await st.node.waitLine('msg cee after the replay', null, nat);
+			const want = ['unverified msg cee', 'msg cee said once, sent twice', 'dropped msg cee', 'msg cee after the replay'];
+			assert.deepEqual(st.dee.lines.slice(at).filter((l) => / cee( |$)/.test(l)), want);
+			assert.deepEqual(st.node.lines.slice(nat).filter((l) => / cee( |$)/.test(l)), want);
+			await until(async () => (await st.alice.view()).msgs.some((m) => m.text === 'after the replay'),
+			    'alice does not show the message after the replay');
+			const texts = (await st.alice.view()).msgs.map((m) => m.text);
+			assert.equal(texts.filter((x) => x === 'said once, sent twice').length, 1);
+			assert.equal((await st.alice.view()).unverified.length, 1);
+		});
+		if (!ok)
+			return;
+
+		await step('the browser kicks a C client: the other C client follows the rekey to epoch 1 and talks on; the old link gets noroom', async () => {
+			const at = st.cee.lines.length;
+			await st.alice.kick('dee');
+			await st.dee.waitLine('close 4001 kicked');
+			assert.deepEqual(st.dee.lines.slice(-2), ['kicked dee alice', 'close 4001 kicked']);
+			await st.cee.waitLine('rekey alice 1', 'cee did not follow the rekey', at);
+			const nat = st.node.lines.length;
+			await st.node.waitLine('rekey alice 1', 'nöde did not follow the rekey');
+			assert.deepEqual(st.cee.lines.slice(at).filter((l) => !/^ack /.test(l)), ['kicked dee alice', 'rekey alice 1']);
+			/* The C client now holds the link the browser's invite sheet shows. */
+			const fresh = await st.cee.invite(pair.page);
+			assert.notEqual(fresh, st.link);
+			assert.equal(await st.alice.inviteLink(), fresh);
+			/* Epoch 1 both ways: a browser takes only its epoch (or the one before). */
+			st.cee.say('cee in epoch 1');
+			await until(async () => (await st.bob.view()).msgs.some((m) => m.text === 'cee in epoch 1'),
+			    'bob does not show cee\'s message after the kick');
+			await until(async () => (await st.alice.view()).msgs.some((m) => m.text === 'cee in epoch 1'),
+			    'alice does not show cee\'s message after the kick');
+			await st.alice.say('alice in epoch 1');
+			await st.bob.say('bob in epoch 1');
+			await st.cee.waitLine('msg alice alice in epoch 1', null, at);
+			await st.cee.waitLine('msg bob bob in epoch 1', null, at);
+			/* The kicked one cannot come back with the link it had. */
+			const back = cpeer('dee', st.link);
+			try {
+				await back.waitLine('error noroom');
+				assert.deepEqual(await back.finish(), {code: 0, sig: null});
+			} finally {
+				back.kill();
+			}
+			/*
+			 * The new link admits a newcomer, who gets epoch 1; what it
+			 * says before the keys are in waits for them.
+			 */
+			const eve = cpeer('eve', fresh);
+			st.eve = eve;
+			eve.say('eve came in with the new link');
+			await eve.waitLine('keys alice 1');
+			await st.cee.waitLine('msg eve eve came in with the new link', null, at);
+			await st.node.waitLine('msg eve eve came in with the new link', null, nat);
+			for (const l of ['msg cee cee in epoch 1', 'msg alice alice in epoch 1', 'msg bob bob in epoch 1'])
+				await st.node.waitLine(l, null, nat);
+			await until(async () => (await st.alice.view()).msgs.some((m) => m.text === 'eve came in with the new link'),
+			    'alice does not show eve\'s message');
+			assert.deepEqual(await st.alice.view().then((v) => v.unverified.length), 1);
+			assert.deepEqual(st.alice.errors.concat(st.bob.errors), []);
+			assert.equal(st.cee.stderr + st.dee.stderr + eve.stderr, '');
+		}, 90000);
+		if (!ok)
+			return;
+
+		await step('the browser turns rotate-on-leave on; the C client follows, and follows the rotation when a C client leaves', async () => {
+			const at = st.cee.lines.length;
+			await st.alice.page.click('#menu-button');
+			await st.alice.page.waitForSelector('#menu-dialog[open]');
+			await st.alice.page.check('#pref-rotate');
+			await st.alice.page.click('#menu-done');
+			await st.cee.waitLine('rekey alice 2', 'cee did not follow the flags rekey', at);
+			await st.node.waitLine('rekey alice 2', 'nöde did not follow the flags rekey');
+			st.eve.exitRoom('eve leaves');
+			await st.eve.waitLine('close 1000 bye');
+			await st.cee.waitLine('rekey alice 3', 'cee did not follow the rotation after eve left', at);
+			await st.node.waitLine('rekey alice 3', 'nöde did not follow the rotation after eve left');
+			assert.deepEqual(st.cee.lines.slice(at).filter((l) => !/^ack /.test(l)),
+			    ['rekey alice 2', 'left eve eve leaves', 'rekey alice 3']);
+			const fresh = await st.cee.invite(pair.page);
+			assert.equal(await st.alice.inviteLink(), fresh);
+			st.cee.say('cee in epoch 3');
+			await until(async () => (await st.bob.view()).msgs.some((m) => m.text === 'cee in epoch 3'),
+			    'bob does not show cee in epoch 3');
+		});
+		if (!ok)
+			return;
+
+		await step('the C clients and the Node peer leave: the farewells verify; exit status 0, nothing on standard error', async () => {
+			st.cee.exitRoom('bye from cee, in epoch 3');
+			await st.cee.waitLine('close 1000 bye');
+			await until(async () => (await st.alice.logText()).includes('cee left: “bye from cee, in epoch 3”'),
+			    'alice does not show cee\'s farewell');
+			await st.node.waitLine('left cee bye from cee, in epoch 3');
+			st.node.exitRoom('nöde leaves too');
+			await st.node.waitLine('close 1000 bye');
+			for (const k of ['cee', 'dee', 'eve', 'node']) {
+				assert.deepEqual(await st[k].finish(), {code: 0, sig: null}, k + ' exit; stderr: ' + st[k].stderr);
+				assert.equal(st[k].stderr, '', k + ' wrote to standard error');
+			}
+		});
+	} finally {
+		for (const k of ['cee', 'dee', 'eve', 'node'])
+			if (st[k])
+				await st[k].finish(5000).catch(() => {});
+		for (const k of ['alice', 'bob'])
+			if (st[k])
+				await st[k].finish();
+	}
+}
+
+/*
+ * A C client creates a version 2 room and moderates it: two browsers join
+ * with its link, it rotates the link (rekey), then kicks one browser.
+ */
+async function partV2Moderator(pair) {
+	const st = {};
+	let ok = true;
+	const step = async (title, fn, timeout) => {
+		ok = ok && await test('version 2, the C client moderates: ' + title, fn, timeout);
+		return ok;
+	};
+	try {
+		await step('the C client creates; two browsers join with its link and get the roster from it', async () => {
+			st.cee = new ProcPeer('c', 'cee', {url: pair.relay, create: 'owner', version: 2});
+			const inv = await st.cee.waitLine(/^invite /);
+			st.link = pair.page + '#' + inv.slice(7);
+			await st.cee.waitLine(/^welcome \S+ owner cee cee$/);
+			st.carol = new BrowserPeer('carol');
+			st.frank = new BrowserPeer('frank');
+			await st.carol.open();
+			await st.frank.open();
+			await st.carol.join(st.link);
+			await st.cee.waitLine(/^hello carol \d{4}/);
+			await st.carol.gotKeys('cee');
+			await st.frank.join(st.link);
+			await st.cee.waitLine(/^hello frank \d{4}/);
+			await st.frank.gotKeys('cee');
+			await st.carol.say('carol got the keys from C');
+			await st.cee.waitLine('msg carol carol got the keys from C');
+			st.cee.say('welcome, both of you 🙂');
+			await st.carol.shows([shown('cee', 'welcome, both of you 🙂')]);
+			await st.frank.shows([shown('carol', 'carol got the keys from C'), shown('cee', 'welcome, both of you 🙂')]);
+		});
+		if (!ok)
+			return;
+
+		await step('the C client rotates the link: the browsers follow to epoch 1 and show its new link', async () => {
+			const at = st.cee.lines.length;
+			st.cee.input('/rekey');
+			await st.cee.waitLine('rekeyed 1', null, at);
+			const fresh = await st.cee.invite(pair.page);
+			assert.notEqual(fresh, st.link);
+			for (const b of [st.carol, st.frank])
+				await until(async () => (await b.logText()).includes('cee changed the room’s invite link'),
+				    b.alias + ' does not say the link changed');
+			assert.equal(await st.carol.inviteLink(), fresh);
+			assert.equal(await st.frank.inviteLink(), fresh);
+			st.frank.oldLink = fresh;
+			await st.frank.say('frank in epoch 1');
+			await st.cee.waitLine('msg frank frank in epoch 1', null, at);
+			st.cee.say('cee in epoch 1');
+			await st.carol.shows([shown('cee', 'welcome, both of you 🙂'), shown('frank', 'frank in epoch 1'),
+			    shown('cee', 'cee in epoch 1')]);
+			st.link = fresh;
+		});
+		if (!ok)
+			return;
+
+		await step('the C client kicks a browser: the other follows to epoch 2; the kicked page cannot get back in', async () => {
+			const at = st.cee.lines.length;
+			st.cee.kick('frank');
+			await st.cee.waitLine('rekeyed 2', null, at);
+			assert.deepEqual(st.cee.lines.slice(at).filter((l) => !/^ack /.test(l)), ['kicked frank cee', 'rekeyed 2']);
+			await until(async () => (await st.frank.view()).lobby, 'frank is still in the room');
+			await until(async () => (await st.carol.logText()).includes('frank was removed by cee.'),
+			    'carol does not show the kick');
+			const fresh = await st.cee.invite(pair.page);
+			await until(async () => (await st.carol.inviteLink()) === fresh, 'carol does not hold the new link');
+			/* frank opens the link it had: the room is gone for it. */
+			await st.frank.page.goto(st.frank.oldLink);
+			await st.frank.page.waitForSelector('#join-form:not([hidden])', {timeout: STEP_MS});
+			await st.frank.page.fill('#join-alias', 'frank');
+			await st.frank.page.click('#join-button');
+			await st.frank.page.waitForFunction(() => /does not exist any more/.test(
+			    document.getElementById('join-error').textContent), null, {timeout: STEP_MS});
+			await st.carol.say('carol in epoch 2');
+			await st.cee.waitLine('msg carol carol in epoch 2', null, at);
+			st.cee.say('cee in epoch 2');
+			await until(async () => (await st.carol.view()).msgs.some((m) => m.text === 'cee in epoch 2'),
+			    'carol does not show cee in epoch 2');
+		}, 90000);
+		if (!ok)
+			return;
+
+		await step('the C client turns rotate-on-leave on; when a member leaves it rotates on its own and the browser follows', async () => {
+			const at = st.cee.lines.length;
+			st.cee.input('/rotate on');
+			await st.cee.waitLine('rekeyed 3', null, at);
+			await until(async () => (await st.carol.page.textContent('#mode-line')).includes('The link changes whenever someone leaves.'),
+			    'carol does not show that the link changes on leave');
+			const link3 = await st.cee.invite(pair.page);
+			assert.equal(await st.carol.inviteLink(), link3);
+			const gus = new ProcPeer('c', 'gus', {url: pair.relay, invite: link3, version: 2});
+			try {
+				await gus.waitLine('keys cee 3');
+				gus.exitRoom();
+				await gus.waitLine('close 1000 bye');
+				await st.cee.waitLine('rekeyed 4', 'cee did not rotate after gus left', at);
+				assert.deepEqual(await gus.finish(), {code: 0, sig: null});
+				assert.equal(gus.stderr, '');
+			} finally {
+				gus.kill();
+			}
+			const link4 = await st.cee.invite(pair.page);
+			assert.notEqual(link4, link3);
+			await until(async () => (await st.carol.inviteLink()) === link4, 'carol does not hold the rotated link');
+			const back = new ProcPeer('c', 'gus', {url: pair.relay, invite: link3, version: 2});
+			try {
+				await back.waitLine('error noroom');
+				assert.deepEqual(await back.finish(), {code: 0, sig: null});
+			} finally {
+				back.kill();
+			}
+			await st.carol.say('carol in epoch 4');
+			await st.cee.waitLine('msg carol carol in epoch 4', null, at);
+		});
+		if (!ok)
+			return;
+
+		await step('the C client leaves with a farewell; exit status 0, nothing on standard error', async () => {
+			const at = st.cee.lines.length;
+			st.cee.exitRoom('over to carol');
+			await st.cee.waitLine('close 1000 bye', null, at);
+			await until(async () => (await st.carol.logText()).includes('cee left: “over to carol”'),
+			    'carol does not show the farewell');
+			assert.equal((await st.carol.view()).unverified.length, 0);
+			assert.deepEqual(st.carol.errors.concat(st.frank.errors), []);
+			assert.deepEqual(await st.cee.finish(), {code: 0, sig: null});
+			assert.equal(st.cee.stderr, '');
+		}, 90000);
+	} finally {
+		if (st.cee)
+			await st.cee.finish(5000).catch(() => {});
+		for (const k of ['carol', 'frank'])
+			if (st[k])
+				await st[k].finish();
+	}
 }
 
 /* ---------- part 2: the mixed room ---------- */
@@ -973,6 +1450,8 @@ async function main() {
 		pair = await startPair('v4');
 		aliveCheck = () => pair.chatroom.dead() || pair.servchat.dead();
 		await partOne(pair);
+		await partV2Browser(pair);
+		await partV2Moderator(pair);
 		aliveCheck = () => null;
 		const problems = await stopPair(pair);
 		pair = null;

@@ -1,19 +1,23 @@
 /*
  * sanctuary-client: a small command-line member of a Sanctuary room, for
  * interoperability tests. It speaks the relay protocol and the browser's
- * end-to-end format "sanctuary/1" exactly as sanctuary(7) specifies them,
- * with libsodium for every cryptographic step, over a real WebSocket
- * client: our own HTTP upgrade (test/lib/wsclient.c, with nettle SHA-1 and
- * base64) and wslay's client context for the frames.
+ * end-to-end formats "sanctuary/1" and "sanctuary/2" (--version 2: member
+ * keys, signed and numbered messages, epochs, rekey; room2.c) exactly as
+ * sanctuary(7) specifies them, with libsodium for every cryptographic step
+ * (e2e1.c, e2e2.c), over a real WebSocket client: our own HTTP upgrade
+ * (connect.c, test/lib/wsclient.c, with nettle SHA-1 and base64) and
+ * wslay's client context for the frames.
  *
  * It shares no code with the relay on purpose: a test with it shows that
  * the documented protocol, not some common helper, is what both sides use.
  *
  * usage: sanctuary-client --url ws://HOST:PORT/ --invite KEY.SECRET
  *            --alias NAME [--create owner|everyone] [--deadline SECONDS]
+ *            [--version 1|2]
  *        sanctuary-client --url ws://HOST:PORT/ --alias NAME
  *            --create owner|everyone     (mints an invite and prints it)
  *        sanctuary-client --invite KEY.SECRET --open KIND FROM BODY
+ *        sanctuary-client --invite KEY.SECRET --vector2 < FRAMES
  *
  * The invite may also be the whole link (anything up to '#' is skipped).
  *
@@ -22,8 +26,14 @@
  *	//TEXT			send "/TEXT"
  *	/purr ALIAS TEXT	whisper TEXT to ALIAS
  *	/exit [TEXT]		leave, with TEXT as farewell
- *	/kick ALIAS, /stop	moderation
+ *	/kick ALIAS, /stop	moderation (version 2: the kick rekeys)
  *	/raw FRAME		send FRAME as it is (protocol tests)
+ *	/invite			print the room's invite as it is now
+ * Version 2 only: /rekey (move the room to a new key), /rotate on|off
+ * (rekey whenever someone leaves, from now on), /forge TEXT (TEXT
+ * signed with a key nobody announced), /again (our last sealed frame
+ * again, the same SEQ: a replay). Sealed lines wait until the epoch key
+ * is in place (sanctuary(7) Rekey).
  * In TEXT, "\n" stands for a line feed and "\\" for a backslash. At the
  * end of standard input the client closes the connection with 1000 without
  * exit, as a dropped member would.
@@ -33,8 +43,9 @@
  *	welcome TOKEN MODE MODERATOR ALIAS ...
  *	joined A | left A | left A TEXT | moderator A | kicked A BY |
  *	stopped BY | error CODE | msg FROM TEXT | purr FROM TEXT
- *	unverified msg|purr|left FROM	(a body failing the sanctuary/1 checks)
+ *	unverified msg|purr|left FROM	(a body failing the format's checks)
  *	frame RAW			(a frame this client does not know)
+ *	... and version 2's lines, listed in room2.c
  *	http STATUS			(the relay refused the upgrade)
  *	close CODE REASON		(last; 1006 if TCP ended unclosed)
  * Text is untrusted: '\\', line feed, carriage return, tab and the other
@@ -49,7 +60,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
-#include <netdb.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -68,46 +78,15 @@
 #include <sodium.h>
 #include <wslay/wslay.h>
 
+#include "test/interop/client.h"
 #include "test/lib/wsclient.h"
 
-#define ROOMKEY_BYTES	16
-#define ROOMKEY_LEN	22
-#define SECRET_BYTES	32
-#define SECRET_LEN	43
-#define ALIAS_MAX	32
-#define NONCE_BYTES	crypto_secretbox_NONCEBYTES
-#define P0_MAX		32767	/* sanctuary(7): the largest bucket is 32768 */
 #define LINE_MAX_BYTES	(4 * P0_MAX + 256)
-#define RESPONSE_MAX	8192
 #define MSG_MAX		(16 * 1024 * 1024)
-#define CONTEXT		"sanctuary/1"
-
-struct client {
-	int			 fd;
-	wslay_event_context_ptr	 ctx;
-	unsigned char		 key[crypto_secretbox_KEYBYTES];
-	const char		*alias;		/* not owned: argv */
-	/* Stream bytes read with the 101. */
-	unsigned char		 pre[RESPONSE_MAX];
-	size_t			 prelen, preoff;
-	char			*line;		/* partial stdin line */
-	size_t			 linelen;
-	int			 stdin_open;
-	int			 closing;	/* we queued a close */
-	int			 closed;	/* the close line is printed */
-	int			 eof;		/* TCP ended */
-};
-
-struct url {
-	char	 host[256];	/* without brackets, for getaddrinfo */
-	char	 port[8];
-	char	 authority[300];	/* as written, for Host */
-	char	 path[1024];
-};
 
 static const char *progname = "sanctuary-client";
 
-static void __attribute__((noreturn, format(printf, 1, 2)))
+void
 die(const char *fmt, ...)
 {
 	va_list ap;
@@ -127,16 +106,18 @@ usage(void)
 	fprintf(stderr,
 	    "usage: %s --url ws://HOST:PORT/ [--invite KEY.SECRET]"
 	    " --alias NAME\n"
-	    "           [--create owner|everyone] [--deadline SECONDS]\n"
-	    "       %s --invite KEY.SECRET --open KIND FROM BODY\n",
-	    progname, progname);
+	    "           [--create owner|everyone] [--deadline SECONDS]"
+	    " [--version 1|2]\n"
+	    "       %s --invite KEY.SECRET --open KIND FROM BODY\n"
+	    "       %s --invite KEY.SECRET --vector2 < FRAMES\n",
+	    progname, progname, progname);
 	exit(2);
 }
 
 /* ---------- output ---------- */
 
 /* Prints n bytes of untrusted text with control bytes escaped. */
-static void
+void
 out_text(const char *s, size_t n)
 {
 	size_t i;
@@ -159,236 +140,23 @@ out_text(const char *s, size_t n)
 	}
 }
 
-static void
+void
 out_end(void)
 {
 	putchar('\n');
 	fflush(stdout);
 }
 
-/* ---------- sanctuary/1 ---------- */
-
-/* Strict RFC 3629 UTF-8: no overlong forms, no surrogates, at most U+10FFFF. */
-static int
-utf8_valid(const unsigned char *s, size_t n)
-{
-	size_t i = 0, k, len;
-	uint32_t cp;
-
-	while (i < n) {
-		if (s[i] < 0x80) {
-			i++;
-			continue;
-		}
-		if (s[i] >= 0xc2 && s[i] <= 0xdf) {
-			len = 2;
-			cp = s[i] & 0x1f;
-		} else if (s[i] >= 0xe0 && s[i] <= 0xef) {
-			len = 3;
-			cp = s[i] & 0x0f;
-		} else if (s[i] >= 0xf0 && s[i] <= 0xf4) {
-			len = 4;
-			cp = s[i] & 0x07;
-		} else
-			return 0;
-		if (n - i < len)
-			return 0;
-		for (k = 1; k < len; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return 0;
-			cp = cp << 6 | (s[i + k] & 0x3f);
-		}
-		if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
-		i += len;
-	}
-	return 1;
-}
-
-/* Decodes canonical unpadded base64url of exactly want bytes; 0 or -1. */
-static int
-b64u_decode_exact(unsigned char *out, size_t want, const char *s, size_t n)
-{
-	size_t got;
-	const char *end;
-
-	if (sodium_base642bin(out, want, s, n, NULL, &got, &end,
-	    sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
-	    end != s + n || got != want)
-		return -1;
-	return 0;
-}
-
-/* K = first 32 bytes of SHA-512("sanctuary/1" || ROOMKEY || SECRET). */
+/* Prints "invite KEY.SECRET". */
 static void
-key_derive(unsigned char k[crypto_secretbox_KEYBYTES],
-    const unsigned char roomkey[ROOMKEY_BYTES],
-    const unsigned char secret[SECRET_BYTES])
+print_invite(const char *roomkey, const unsigned char secret[SECRET_BYTES])
 {
-	crypto_hash_sha512_state st;
-	unsigned char h[crypto_hash_sha512_BYTES];
+	char *text = b64u_encode(secret, SECRET_BYTES);
 
-	crypto_hash_sha512_init(&st);
-	crypto_hash_sha512_update(&st, (const unsigned char *)CONTEXT,
-	    sizeof(CONTEXT) - 1);
-	crypto_hash_sha512_update(&st, roomkey, ROOMKEY_BYTES);
-	crypto_hash_sha512_update(&st, secret, SECRET_BYTES);
-	crypto_hash_sha512_final(&st, h);
-	memcpy(k, h, crypto_secretbox_KEYBYTES);
-	sodium_memzero(h, sizeof(h));
-	sodium_memzero(&st, sizeof(st));
-}
-
-/*
- * Parses "KEY.SECRET" (or a whole invite link) into the room key text and
- * the derived key. Returns 0, or -1 if it is not a valid invite.
- */
-static int
-invite_parse(char roomkey[ROOMKEY_LEN + 1],
-    unsigned char k[crypto_secretbox_KEYBYTES], const char *invite)
-{
-	unsigned char rk[ROOMKEY_BYTES], secret[SECRET_BYTES];
-	const char *hash;
-	int rc = -1;
-
-	if ((hash = strrchr(invite, '#')) != NULL)
-		invite = hash + 1;
-	if (strlen(invite) != ROOMKEY_LEN + 1 + SECRET_LEN ||
-	    invite[ROOMKEY_LEN] != '.')
-		return -1;
-	if (b64u_decode_exact(rk, sizeof(rk), invite, ROOMKEY_LEN) == 0 &&
-	    b64u_decode_exact(secret, sizeof(secret), invite + ROOMKEY_LEN + 1,
-	    SECRET_LEN) == 0) {
-		memcpy(roomkey, invite, ROOMKEY_LEN);
-		roomkey[ROOMKEY_LEN] = '\0';
-		key_derive(k, rk, secret);
-		rc = 0;
-	}
-	sodium_memzero(secret, sizeof(secret));
-	return rc;
-}
-
-/* Mints a room key and a secret, prints "invite KEY.SECRET", derives K. */
-static void
-invite_mint(char roomkey[ROOMKEY_LEN + 1],
-    unsigned char k[crypto_secretbox_KEYBYTES])
-{
-	unsigned char rk[ROOMKEY_BYTES], secret[SECRET_BYTES];
-	char text[SECRET_LEN + 1];
-
-	randombytes_buf(rk, sizeof(rk));
-	randombytes_buf(secret, sizeof(secret));
-	sodium_bin2base64(roomkey, ROOMKEY_LEN + 1, rk, sizeof(rk),
-	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	sodium_bin2base64(text, sizeof(text), secret, sizeof(secret),
-	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	key_derive(k, rk, secret);
 	printf("invite %s.%s", roomkey, text);
 	out_end();
-	sodium_memzero(secret, sizeof(secret));
-	sodium_memzero(text, sizeof(text));
-}
-
-/* The sodium_pad() block size for n bytes of P0 (sanctuary(7) Padding). */
-static size_t
-pad_block(size_t n)
-{
-	if (n < 256)
-		return 256;
-	if (n < 1024)
-		return 1024;
-	if (n < 4096)
-		return 4096;
-	return 16384;
-}
-
-/*
- * Seals KIND "\n" ALIAS "\n" TEXT into a NUL-terminated BODY (malloc'd),
- * or returns NULL if the message is too long.
- */
-static char *
-body_seal(const unsigned char *k, const char *kind, const char *alias,
-    const char *text, size_t textlen)
-{
-	size_t kl = strlen(kind), al = strlen(alias), p0len, cap, plen, blen;
-	unsigned char *p, *raw;
-	char *body;
-
-	p0len = kl + 1 + al + 1 + textlen;
-	if (p0len > P0_MAX)
-		return NULL;
-	cap = (p0len / 16384 + 1) * 16384;
-	if ((p = malloc(cap)) == NULL || (raw = malloc(40 + cap)) == NULL)
-		die("out of memory");
-	memcpy(p, kind, kl);
-	p[kl] = '\n';
-	memcpy(p + kl + 1, alias, al);
-	p[kl + 1 + al] = '\n';
-	memcpy(p + kl + al + 2, text, textlen);
-	if (sodium_pad(&plen, p, p0len, pad_block(p0len), cap) != 0)
-		die("sodium_pad failed");
-	randombytes_buf(raw, NONCE_BYTES);
-	crypto_secretbox_easy(raw + NONCE_BYTES, p, plen, raw, k);
-	blen = sodium_base64_ENCODED_LEN(NONCE_BYTES +
-	    crypto_secretbox_MACBYTES + plen,
-	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	if ((body = malloc(blen)) == NULL)
-		die("out of memory");
-	sodium_bin2base64(body, blen, raw,
-	    NONCE_BYTES + crypto_secretbox_MACBYTES + plen,
-	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	sodium_memzero(p, cap);
-	free(p);
-	free(raw);
-	return body;
-}
-
-/*
- * Opens BODY as a KIND message from FROM (sanctuary(7) Receiving). On
- * success returns the P0 buffer (malloc'd, to wipe and free) with *text
- * and *textlen pointing into it; NULL if the body is not authentic and
- * well formed.
- */
-static unsigned char *
-body_open(const char **text, size_t *textlen, const unsigned char *k,
-    const char *kind, const char *from, const char *body, size_t bodylen)
-{
-	unsigned char *raw, *p;
-	size_t rawlen, plen, p0len, kl = strlen(kind), fl = strlen(from);
-	const char *end;
-	unsigned char *nl1, *nl2;
-
-	if ((raw = malloc(bodylen / 4 * 3 + 3)) == NULL)
-		die("out of memory");
-	if (sodium_base642bin(raw, bodylen / 4 * 3 + 3, body, bodylen, NULL,
-	    &rawlen, &end, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
-	    end != body + bodylen ||
-	    rawlen < NONCE_BYTES + crypto_secretbox_MACBYTES + 1) {
-		free(raw);
-		return NULL;
-	}
-	plen = rawlen - NONCE_BYTES - crypto_secretbox_MACBYTES;
-	if ((p = malloc(plen)) == NULL)
-		die("out of memory");
-	if (crypto_secretbox_open_easy(p, raw + NONCE_BYTES,
-	    rawlen - NONCE_BYTES, raw, k) != 0 ||
-	    sodium_unpad(&p0len, p, plen, plen) != 0 ||
-	    !utf8_valid(p, p0len) ||
-	    (nl1 = memchr(p, '\n', p0len)) == NULL ||
-	    (nl2 = memchr(nl1 + 1, '\n',
-	    p0len - (size_t)(nl1 + 1 - p))) == NULL ||
-	    (size_t)(nl1 - p) != kl || memcmp(p, kind, kl) != 0 ||
-	    (size_t)(nl2 - nl1 - 1) != fl || memcmp(nl1 + 1, from, fl) != 0) {
-		sodium_memzero(p, plen);
-		free(p);
-		free(raw);
-		return NULL;
-	}
-	free(raw);
-	*text = (const char *)nl2 + 1;
-	*textlen = p0len - (size_t)(nl2 + 1 - p);
-	return p;
+	sodium_memzero(text, strlen(text));
+	free(text);
 }
 
 /* ---------- frames from the relay ---------- */
@@ -405,7 +173,7 @@ frame_body(const struct client *c, const char *cmd, const char *kind,
 	size_t textlen, plen;
 	unsigned char *p;
 
-	p = body_open(&text, &textlen, c->key, kind, from, body, strlen(body));
+	p = e2e1_open(&text, &textlen, c->key, kind, from, body, strlen(body));
 	if (p == NULL) {
 		printf("unverified %s ", cmd);
 		out_text(from, strlen(from));
@@ -457,7 +225,17 @@ frame_handle(struct client *c, char *s, size_t n)
 		return;
 	}
 	nf = fields_split(f, 4, copy);
-	if (nf == 3 && (strcmp(f[0], "msg") == 0 || strcmp(f[0], "purr") == 0))
+	if (c->version == 2 && strncmp(s, "welcome ", 8) == 0) {
+		out_text(s, n);
+		out_end();
+		free(copy);
+		if ((copy = strdup(s)) == NULL)
+			die("out of memory");
+		room2_welcome(c, copy);
+	} else if (c->version == 2 && nf > 0 && room2_frame(c, f, nf))
+		;
+	else if (nf == 3 && (strcmp(f[0], "msg") == 0 ||
+	    strcmp(f[0], "purr") == 0))
 		frame_body(c, f[0], f[0], f[1], f[2]);
 	else if (nf == 3 && strcmp(f[0], "left") == 0)
 		frame_body(c, "left", "exit", f[1], f[2]);
@@ -570,150 +348,9 @@ cb_msg(wslay_event_context_ptr ctx,
 	free(s);
 }
 
-/* ---------- the opening handshake ---------- */
-
-/* Parses ws://HOST:PORT/PATH; HOST may be a bracketed IPv6 literal. */
-static int
-url_parse(struct url *u, const char *s)
-{
-	const char *a, *e, *colon, *slash;
-	size_t n;
-
-	if (strncmp(s, "ws://", 5) != 0)
-		return -1;
-	a = s + 5;
-	slash = strchr(a, '/');
-	e = slash ? slash : a + strlen(a);
-	n = (size_t)(e - a);
-	if (n == 0 || n >= sizeof(u->authority))
-		return -1;
-	memcpy(u->authority, a, n);
-	u->authority[n] = '\0';
-	snprintf(u->path, sizeof(u->path), "%s", slash ? slash : "/");
-	if (a[0] == '[') {
-		const char *rb = memchr(a, ']', n);
-
-		if (rb == NULL || (size_t)(rb - a - 1) >= sizeof(u->host))
-			return -1;
-		memcpy(u->host, a + 1, (size_t)(rb - a - 1));
-		u->host[rb - a - 1] = '\0';
-		colon = rb + 1 < e && rb[1] == ':' ? rb + 1 : NULL;
-		if (colon == NULL && rb + 1 != e)
-			return -1;
-	} else {
-		colon = memchr(a, ':', n);
-		n = colon ? (size_t)(colon - a) : n;
-		if (n == 0 || n >= sizeof(u->host))
-			return -1;
-		memcpy(u->host, a, n);
-		u->host[n] = '\0';
-	}
-	n = colon ? (size_t)(e - colon - 1) : 2;
-	if (n == 0 || n >= sizeof(u->port))
-		return -1;
-	snprintf(u->port, sizeof(u->port), "%.*s", (int)n,
-	    colon ? colon + 1 : "80");
-	return 0;
-}
-
-static int
-net_connect(const struct url *u)
-{
-	struct addrinfo hints, *res, *ai;
-	struct timeval tv = { 10, 0 };
-	int fd = -1, rc;
-
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICSERV;
-	if ((rc = getaddrinfo(u->host, u->port, &hints, &res)) != 0)
-		die("%s: %s", u->host, gai_strerror(rc));
-	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		if ((fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
-		    ai->ai_protocol)) == -1)
-			continue;
-		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
-			break;
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(res);
-	if (fd == -1)
-		die("connect %s: %s", u->authority, strerror(errno));
-	return fd;
-}
-
-/* Reads the response head into c->pre; returns its length up to CRLFCRLF. */
-static size_t
-handshake_read(struct client *c)
-{
-	char *end;
-	ssize_t r;
-
-	for (;;) {
-		if (c->prelen == sizeof(c->pre) - 1)
-			die("handshake response over %zu bytes",
-			    sizeof(c->pre) - 1);
-		r = recv(c->fd, c->pre + c->prelen,
-		    sizeof(c->pre) - 1 - c->prelen, 0);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			die("handshake: %s", r == 0 ? "connection closed" :
-			    strerror(errno));
-		c->prelen += (size_t)r;
-		c->pre[c->prelen] = '\0';
-		if (memchr(c->pre, '\0', c->prelen) == NULL &&
-		    (end = strstr((char *)c->pre, "\r\n\r\n")) != NULL)
-			return (size_t)(end - (char *)c->pre) + 4;
-	}
-}
-
-/* Sends the upgrade request and checks the 101; leftover bytes stay in pre. */
-static void
-handshake(struct client *c, const struct url *u)
-{
-	char key[WSCLIENT_KEY_LEN + 1], req[2048];
-	const char *why;
-	size_t headlen;
-	int n, status;
-
-	wsclient_key(key);
-	n = snprintf(req, sizeof(req),
-	    "GET %s HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\n"
-	    "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
-	    "Sec-WebSocket-Version: 13\r\n"
-	    "User-Agent: sanctuary-client\r\n\r\n", u->path, u->authority, key);
-	if (n < 0 || (size_t)n >= sizeof(req))
-		die("request too long");
-	if (send(c->fd, req, (size_t)n, MSG_NOSIGNAL) != n)
-		die("handshake: send: %s", strerror(errno));
-	headlen = handshake_read(c);
-	if (strncmp((char *)c->pre, "HTTP/1.1 ", 9) != 0 ||
-	    c->pre[9] < '1' || c->pre[9] > '5' ||
-	    c->pre[10] < '0' || c->pre[10] > '9' ||
-	    c->pre[11] < '0' || c->pre[11] > '9' || c->pre[12] != ' ')
-		die("handshake: not an HTTP/1.1 response");
-	status = (c->pre[9] - '0') * 100 + (c->pre[10] - '0') * 10 +
-	    (c->pre[11] - '0');
-	if (status != 101) {
-		printf("http %d", status);
-		out_end();
-		exit(1);
-	}
-	c->pre[headlen - 2] = '\0';	/* the block ends with one CRLF */
-	why = wsclient_check(strstr((char *)c->pre, "\r\n") + 2, key);
-	if (why != NULL)
-		die("handshake: %s", why);
-	c->preoff = headlen;
-}
-
 /* ---------- commands from standard input ---------- */
 
-static void
+void
 queue_text(struct client *c, const char *s, size_t n)
 {
 	struct wslay_event_msg m = { WSLAY_TEXT_FRAME, (const uint8_t *)s, n };
@@ -725,7 +362,7 @@ queue_text(struct client *c, const char *s, size_t n)
 }
 
 /* Decodes "\n" and "\\" in place; returns the new length. */
-static size_t
+size_t
 unescape(char *s, size_t n)
 {
 	size_t i, o = 0;
@@ -750,7 +387,7 @@ send_sealed(struct client *c, const char *prefix, const char *kind, char *text,
 	size_t len;
 
 	n = unescape(text, n);
-	if ((body = body_seal(c->key, kind, c->alias, text, n)) == NULL) {
+	if ((body = e2e1_seal(c->key, kind, c->alias, text, n)) == NULL) {
 		fprintf(stderr, "%s: message too long, not sent\n", progname);
 		return;
 	}
@@ -768,6 +405,10 @@ command(struct client *c, char *s, size_t n)
 {
 	char *sp, prefix[6 + ALIAS_MAX + 1];
 
+	if (c->version == 2) {
+		room2_command(c, s, n);
+		return;
+	}
 	if (n == 0)
 		return;
 	if (s[0] != '/' || (n > 1 && s[1] == '/')) {
@@ -788,6 +429,8 @@ command(struct client *c, char *s, size_t n)
 		queue_text(c, s + 1, n - 1);
 	} else if (strcmp(s, "/stop") == 0) {
 		queue_text(c, "stop", 4);
+	} else if (strcmp(s, "/invite") == 0) {
+		print_invite(c->roomkey, c->secret);
 	} else if (strncmp(s, "/raw ", 5) == 0) {
 		queue_text(c, s + 5, n - 5);
 	} else
@@ -836,7 +479,7 @@ stdin_read(struct client *c)
 
 /* ---------- the loop ---------- */
 
-static long long
+long long
 now_ms(void)
 {
 	struct timespec ts;
@@ -872,11 +515,16 @@ client_loop(struct client *c, long deadline_s)
 		    (wslay_event_want_write(c->ctx) ? POLLOUT : 0));
 		pfd[1].fd = c->stdin_open ? STDIN_FILENO : -1;
 		pfd[1].events = POLLIN;
+		if (c->hello_at != 0 && c->hello_at - now_ms() < left)
+			left = c->hello_at > now_ms() ?
+			    c->hello_at - now_ms() : 0;
 		if (poll(pfd, 2, left > INT_MAX ? INT_MAX : (int)left) == -1) {
 			if (errno == EINTR)
 				continue;
 			die("poll: %s", strerror(errno));
 		}
+		if (c->version == 2)
+			room2_tick(c);
 		if (pfd[1].revents & (POLLIN | POLLHUP | POLLERR))
 			stdin_read(c);
 		if ((pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) &&
@@ -920,16 +568,77 @@ open_one(const unsigned char *k, const char *kind, const char *from,
 	return 0;
 }
 
+/* Wipes the client's secrets and frees it (the connection is closed). */
+static void
+client_free(struct client *c)
+{
+	if (c->version == 2)
+		room2_release(c);
+	sodium_memzero(c->key, sizeof(c->key));
+	sodium_memzero(c->secret, sizeof(c->secret));
+	sodium_memzero(c->line, LINE_MAX_BYTES + 1);
+	free(c->line);
+	free(c);
+}
+
+/*
+ * --vector2: bob of the sanctuary(7) version 2 test vector (box secret key
+ * 0xc0 to 0xdf, in epoch 0 with E 0xa0 to 0xbf) in the invite's room. Reads
+ * relay frames ("msg FROM BODY", "purr FROM BODY") on standard input and
+ * prints what bob makes of them; nothing is sent.
+ */
+static int
+vector2(struct client *c)
+{
+	unsigned char bsk[32], e[32];
+	struct epoch2 ep;
+	char line[65536], *f[4];
+	int i, nf;
+
+	for (i = 0; i < 32; i++) {
+		bsk[i] = (unsigned char)(0xc0 + i);
+		e[i] = (unsigned char)(0xa0 + i);
+	}
+	c->version = 2;
+	c->alias = "bob";
+	e2e2_init(&c->e2, c->alias, c->roomkey, c->secret, bsk, NULL);
+	e2e2_epoch(&ep, 0, e);
+	e2e2_set_epoch(&c->e2, &ep, c->roomkey, c->secret);
+	while (fgets(line, sizeof(line), stdin) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		nf = fields_split(f, 4, line);
+		if (nf <= 0 || !room2_frame(c, f, nf)) {
+			printf("frame ?");
+			out_end();
+		}
+	}
+	sodium_memzero(line, sizeof(line));
+	sodium_memzero(&ep, sizeof(ep));
+	return 0;
+}
+
 static const char *
-hello_frame(char *buf, size_t size, const char *create, const char *roomkey,
-    const char *alias)
+hello_frame(char *buf, size_t size, const struct client *c,
+    const char *create)
 {
 	if (create)
-		snprintf(buf, size, "create 1 %s %s %s", roomkey, alias,
-		    create);
+		snprintf(buf, size, "create %d %s %s %s", c->version,
+		    c->roomkey, c->alias, create);
 	else
-		snprintf(buf, size, "join 1 %s %s", roomkey, alias);
+		snprintf(buf, size, "join %d %s %s", c->version, c->roomkey,
+		    c->alias);
 	return buf;
+}
+
+/* Sets up the end-to-end state of either version from the invite. */
+static void
+client_keys(struct client *c)
+{
+	if (c->version == 1)
+		e2e1_key(c->key, c->roomkey, c->secret);
+	else
+		e2e2_init(&c->e2, c->alias, c->roomkey, c->secret, NULL,
+		    NULL);
 }
 
 int
@@ -942,6 +651,8 @@ main(int argc, char *argv[])
 		{ "create", required_argument, NULL, 'c' },
 		{ "deadline", required_argument, NULL, 'd' },
 		{ "open", no_argument, NULL, 'o' },
+		{ "version", required_argument, NULL, 'v' },
+		{ "vector2", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct wslay_event_callbacks cbs = { cb_recv, cb_send, cb_genmask,
@@ -949,9 +660,9 @@ main(int argc, char *argv[])
 	struct client *c;
 	struct url u;
 	const char *urltext = NULL, *invite = NULL, *create = NULL;
-	char roomkey[ROOMKEY_LEN + 1], hello[128];
+	char hello[128];
 	long deadline = 600;
-	int ch, open_mode = 0, rc;
+	int ch, open_mode = 0, vector_mode = 0, rc;
 
 	signal(SIGPIPE, SIG_IGN);
 	if (sodium_init() < 0)
@@ -967,29 +678,47 @@ main(int argc, char *argv[])
 		case 'c': create = optarg; break;
 		case 'd': deadline = parse_seconds(optarg); break;
 		case 'o': open_mode = 1; break;
+		case 'V': vector_mode = 1; break;
+		case 'v': c->version = (int)parse_seconds(optarg); break;
 		default: usage();
 		}
 	}
-	if (invite != NULL && invite_parse(roomkey, c->key, invite) != 0)
+	if (c->version == 0)
+		c->version = 1;
+	if (invite != NULL && invite_split(c->roomkey, c->secret, invite) != 0)
 		die("not an invite: want KEY.SECRET "
 		    "(22 and 43 base64url characters)");
+	if (vector_mode) {
+		if (invite == NULL || optind != argc)
+			usage();
+		rc = vector2(c);
+		client_free(c);
+		return rc;
+	}
 	if (open_mode) {
+		e2e1_key(c->key, c->roomkey, c->secret);
 		if (invite == NULL || argc - optind != 3)
 			usage();
-		return open_one(c->key, argv[optind], argv[optind + 1],
+		rc = open_one(c->key, argv[optind], argv[optind + 1],
 		    argv[optind + 2]);
+		client_free(c);
+		return rc;
 	}
 	if (urltext == NULL || c->alias == NULL || optind != argc ||
 	    (invite == NULL && create == NULL) ||
 	    (create != NULL && strcmp(create, "owner") != 0 &&
 	    strcmp(create, "everyone") != 0) ||
 	    strlen(c->alias) == 0 || strlen(c->alias) > ALIAS_MAX ||
-	    strchr(c->alias, ' ') != NULL)
+	    strchr(c->alias, ' ') != NULL || c->version > 2)
 		usage();
 	if (url_parse(&u, urltext) != 0)
 		die("not a ws:// URL: %s", urltext);
-	if (invite == NULL)
-		invite_mint(roomkey, c->key);
+	if (invite == NULL) {
+		invite_mint(c->roomkey, c->secret);
+		print_invite(c->roomkey, c->secret);
+	}
+	c->creator = create != NULL;
+	client_keys(c);
 	c->stdin_open = 1;
 	c->fd = net_connect(&u);
 	handshake(c, &u);
@@ -1002,7 +731,7 @@ main(int argc, char *argv[])
 	 * everyone.
 	 */
 	wslay_event_config_set_max_recv_msg_length(c->ctx, MSG_MAX);
-	hello_frame(hello, sizeof(hello), create, roomkey, c->alias);
+	hello_frame(hello, sizeof(hello), c, create);
 	queue_text(c, hello, strlen(hello));
 	rc = client_loop(c, deadline);
 	if (rc == 0 && !c->closed) {
@@ -1011,10 +740,7 @@ main(int argc, char *argv[])
 	}
 	wslay_event_context_free(c->ctx);
 	close(c->fd);
-	sodium_memzero(c->key, sizeof(c->key));
-	sodium_memzero(c->line, LINE_MAX_BYTES + 1);
-	free(c->line);
-	free(c);
+	client_free(c);
 	if (rc == 3)
 		fprintf(stderr, "%s: deadline of %ld s passed\n", progname,
 		    deadline);
