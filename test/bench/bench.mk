@@ -3,12 +3,20 @@
 # baseline (test/bench/baseline), so every figure has its ratio in one run.
 
 LOADGEN      := $(B)/test/loadgen
-LOADGEN_LIBS := $(shell $(PKG_CONFIG) --libs libsodium nettle 2>/dev/null) -lwslay
+LOADGEN_LIBS := $(shell $(PKG_CONFIG) --libs libsodium nettle gnutls 2>/dev/null) -lwslay
 
 $(LOADGEN): $(B)/obj/test/bench/loadgen.o $(B)/obj/test/lib/wsclient.o
 	@mkdir -p $(@D)
 	$(E) "  LD      $@"
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LOADGEN_LIBS)
+
+# Where an idle TLS session's bytes go (test/bench/tlsmem.c).
+TLSMEM       := $(B)/test/tlsmem
+
+$(TLSMEM): $(B)/obj/test/bench/tlsmem.o $(B)/libcommon.a
+	@mkdir -p $(@D)
+	$(E) "  LD      $@"
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # The memory floor: an idle program, plain and linking libmicrohttpd.
 FLOOR        := $(B)/test/floor-libc $(B)/test/floor-mhd
@@ -24,7 +32,7 @@ $(B)/test/floor-mhd: test/bench/floor.c
 	$(Q)$(CC) $(ALL_CFLAGS) -DFLOOR_MHD $(ALL_LDFLAGS) -o $@ $< \
 	    $(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null)
 
-bench: $(B)/chatroom $(B)/servchat $(LOADGEN) $(FLOOR)
+bench: $(B)/chatroom $(B)/servchat $(LOADGEN) $(FLOOR) $(TLSMEM)
 	@sh mk/deps.sh bench
 	@cd test/bench/baseline && npm ci --ignore-scripts --no-audit --no-fund \
 	    --prefer-offline --loglevel=error >/dev/null

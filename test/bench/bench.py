@@ -47,7 +47,8 @@ CHATROOM_OPTS = ["-4", "--max-conns", "20000", "--max-per-ip", "20000",
                  "--flood-burst", "100000"]
 
 SCENARIOS = ("fanout1x100", "fanout100x10", "latency", "conns", "rest", "http",
-             "overload")
+             "overload", "wss-fanout", "wss-conns", "tlsmem")
+TLSMEM = os.path.join(B, "test", "tlsmem")
 
 # The daemons' environment: the driver's own, less GLIBC_TUNABLES, so every
 # process runs with glibc's default allocator (make run and the systemd units
@@ -160,8 +161,11 @@ class Daemon:
         self.err.close()
 
 
-def start_chatroom(tmpdir, extra=()):
+def start_chatroom(tmpdir, extra=(), tls=None):
+    """tls: (cert, key) for wss, or None."""
     port = free_port()
+    if tls:
+        extra = list(extra) + ["--tls-cert", tls[0], "--tls-key", tls[1]]
     d = Daemon("chatroom", [CHATROOM, "-c", str(port)] + CHATROOM_OPTS +
                list(extra),
                r"listening", tmpdir)
@@ -176,9 +180,10 @@ def start_servchat(tmpdir, chatport):
     return d
 
 
-def start_node(tmpdir, page):
+def start_node(tmpdir, page, tls=None):
     wsport, httpport = free_port(), free_port()
-    d = Daemon("node", ["node", RELAY_MJS, str(wsport), str(httpport), page],
+    d = Daemon("node", ["node", RELAY_MJS, str(wsport), str(httpport), page] +
+               (list(tls) if tls else []),
                r"^listening$", tmpdir, cwd=BASEDIR)
     d.port, d.httpport = wsport, httpport
     return d
@@ -446,6 +451,139 @@ def sc_conns(ctx):
             finally:
                 d.stop()
             record(sec, rows, side, run, res, why)
+    return sec
+
+
+def make_pair(ctx):
+    """A throw-away self-signed pair for the wss scenarios (certtool), made
+    once per bench run in its temporary directory: (cert, key)."""
+    if getattr(ctx, "pair", None):
+        return ctx.pair
+    cert, key, tmpl = (os.path.join(ctx.tmp, n) for n in
+                       ("bench.pem", "bench.key", "bench.tmpl"))
+    with open(tmpl, "w") as f:
+        f.write('cn = "localhost"\nip_address = "127.0.0.1"\n'
+                'expiration_days = 2\ntls_www_server\nsigning_key\n')
+    for argv in (["--generate-privkey", "--key-type", "ecdsa", "--outfile", key],
+                 ["--generate-self-signed", "--load-privkey", key,
+                  "--template", tmpl, "--outfile", cert]):
+        subprocess.run(["certtool"] + argv, check=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+    ctx.pair = (cert, key)
+    return ctx.pair
+
+
+def plain_note(sec, label, vals, wss_vals):
+    """One note line: the plaintext relay's figure of the same runs, and the
+    wss figure as a share of it (medians)."""
+    if not vals or not wss_vals:
+        sec.notes.append("%s: no figure" % label)
+        return
+    m = statistics.median(vals)
+    sec.notes.append("%s: %s (%s–%s) over ws://; wss is %.0f %% of it" % (
+        label, fmt(m), fmt(min(vals)), fmt(max(vals)),
+        100 * statistics.median(wss_vals) / m if m else 0))
+
+
+def sc_wss_fanout(ctx):
+    """fanout1x100 three ways, back to back in every run: the relay over ws,
+    the relay over wss, Node ws over https (the baseline column)."""
+    s = ctx.fanout_seconds
+    pair = make_pair(ctx)
+    sec = Section("wss-fanout: fanout1x100 over wss (1 room × 100, 10 senders, "
+                  "64 B, %gs); baseline: Node ws over https" % s)
+    rows = [(sec.row(label, unit, better), field)
+            for label, unit, better, field in FANOUT_ROWS]
+    plain = {"rate": [], "cpu": []}
+    args = ["--mode", "fanout", "--rooms", 1, "--members", 100, "--senders", 10,
+            "--size", 64]
+    daemons = {}
+    try:
+        daemons["p"] = start_chatroom(ctx.tmp)
+        daemons["s"] = start_chatroom(ctx.tmp, tls=pair)
+        daemons["b"] = start_node(ctx.tmp, ctx.page, tls=pair)
+        tls = {"p": [], "s": ["--tls"], "b": ["--tls"]}
+        for side in ("p", "s", "b"):
+            d = daemons[side]
+            loadgen(d.port, d.pid, args + tls[side] + ["--seconds", 1], s + 90)
+        for run in range(ctx.runs):
+            for side in ("p", "s", "b"):
+                d = daemons[side]
+                log("wss-fanout: %s run %d/%d" % (side, run + 1, ctx.runs))
+                res, why = loadgen(d.port, d.pid, args + tls[side] +
+                                   ["--seconds", s], s + 90)
+                if side != "p":
+                    record(sec, rows, side, run, res, why, s)
+                elif res is not None:
+                    plain["rate"].append(res["deliveries_per_s"])
+                    if per_cpu(res):
+                        plain["cpu"].append(per_cpu(res))
+    finally:
+        for d in daemons.values():
+            d.stop()
+    plain_note(sec, "the relay, deliveries/s", plain["rate"], rows[0][0].vals["s"])
+    plain_note(sec, "the relay, deliveries per relay CPU-second", plain["cpu"],
+               rows[1][0].vals["s"])
+    return sec
+
+
+def sc_wss_conns(ctx):
+    """5,000 idle wss connections in 500 rooms, each daemon fresh per run;
+    the relay over ws in the same runs for the note."""
+    conns, rooms = 5000, 500
+    pair = make_pair(ctx)
+    sec = Section("wss-conns: %d idle wss connections joined in %d rooms; "
+                  "baseline: Node ws over https" % (conns, rooms))
+    rows = [(sec.row(*spec[:3]), spec[3]) for spec in (
+        ("Private_Dirty per connection", "B", "lower", "pd_per_conn_b"),
+        ("Rss per connection", "B", "lower", "rss_per_conn_b"),
+        ("set-ups per second (TCP, TLS, upgrade, join)", "", "higher",
+         lambda r: r["conns"] / r["setup_s"] if r.get("setup_s") else None))]
+    plain = []
+    args = ["--mode", "idle", "--conns", conns, "--rooms", rooms]
+    for run in range(ctx.runs):
+        for side in ("p", "s", "b"):
+            log("wss-conns: %s run %d/%d" % (side, run + 1, ctx.runs))
+            if side == "b":
+                d = start_node(ctx.tmp, ctx.page, tls=pair)
+            else:
+                d = start_chatroom(ctx.tmp, tls=pair if side == "s" else None)
+            try:
+                res, why = loadgen(d.port, d.pid, args +
+                                   (["--tls"] if side != "p" else []), 240)
+            finally:
+                d.stop()
+            if side != "p":
+                record(sec, rows, side, run, res, why)
+            elif res is not None:
+                plain.append(res["pd_per_conn_b"])
+    if plain:
+        sec.notes.append("the relay over ws:// in the same runs: Private_Dirty "
+                         "per connection %s B (%s–%s)" % (
+                             fmt(statistics.median(plain)), fmt(min(plain)),
+                             fmt(max(plain))))
+    return sec
+
+
+def sc_tlsmem(ctx):
+    """test/bench/tlsmem.c: the heap of N server sessions in one process."""
+    cert, key = make_pair(ctx)
+    sec = Section("tlsmem: one idle TLS server session's heap, GnuTLS in-process "
+                  "(1000 sessions made as the relay makes them)")
+    rows = [(sec.row(label, "B", "lower", baseline=False), field) for label, field in (
+        ("after gnutls_init (the session)", "init_b"),
+        ("kept after handshake and a record each way", "handshake_b"),
+        ("total per idle session", "total_b"))]
+    for run in range(ctx.runs):
+        cp = subprocess.run([TLSMEM, cert, key, "1000"], capture_output=True,
+                            timeout=120)
+        try:
+            res, why = json.loads(cp.stdout.decode().strip().splitlines()[-1]), None
+        except (IndexError, ValueError):
+            res, why = None, "tlsmem exit %d" % cp.returncode
+        record(sec, rows, "s", run, res, why)
+        if res and run == 0:
+            sec.notes.append("cipher negotiated: %s" % res.get("cipher"))
     return sec
 
 
@@ -729,7 +867,7 @@ def main():
             serv.stop()
         for name in only:
             if name in ("fanout1x100", "fanout100x10", "latency", "conns",
-                        "overload") and not have_loadgen:
+                        "overload", "wss-fanout", "wss-conns") and not have_loadgen:
                 sec = Section(name)
                 sec.notes.append("skipped: %s is missing (make %s)"
                                  % (LOADGEN, os.path.relpath(LOADGEN, ROOT)))
@@ -737,7 +875,7 @@ def main():
                 failed = True
                 continue
             try:
-                sec = globals()["sc_" + name](ctx)
+                sec = globals()["sc_" + name.replace("-", "_")](ctx)
             except (RuntimeError, OSError) as e:
                 sec = Section(name)
                 sec.notes.append("scenario failed: %s" % e)

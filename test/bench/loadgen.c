@@ -8,7 +8,7 @@
  *            [--pid PID] [--rooms R] [--members M] [--conns C]
  *            [--concurrency N] [--senders S] [--size BYTES] [--seconds T]
  *            [--window W] [--rate D] [--settle T] [--timeout T]
- *            [--slow K] [--slow-rate BYTES]
+ *            [--slow K] [--slow-rate BYTES] [--tls]
  *
  * Setup, every mode: R rooms of M members on loopback. Member 0 of a room
  * creates it (mode everyone); once it is welcomed the others join. At most
@@ -45,6 +45,12 @@
  * (with --pid) is -1 if the relay was gone at the end; gen_cpu_s is our
  * own, to tell whether the generator set the pace.
  *
+ * --tls speaks wss: a GnuTLS client session per connection, its handshake
+ * after TCP's and before the upgrade (counted in setup_s), the certificate
+ * not checked (loopback, a benchmark: test/tls checks certificates). Each
+ * connection makes a full handshake, no resumption. Not with --slow: a
+ * throttled read would leave records GnuTLS holds unseen by epoll.
+ *
  * Exit status: 0 with the JSON line, even when errors or closes were
  * counted (they are in the JSON); 1 on bad options or a failed setup.
  */
@@ -71,6 +77,7 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include <gnutls/gnutls.h>
 #include <sodium.h>
 #include <wslay/wslay.h>
 
@@ -101,6 +108,7 @@ enum mode { FANOUT, PACED, IDLE };
 enum state {
 	S_NEW,			/* not connected yet */
 	S_CONNECTING,		/* TCP connect in progress */
+	S_TLS,			/* --tls: the TLS handshake */
 	S_UPGRADING,		/* request sent, reading the 101 */
 	S_WAITING,		/* upgraded, waiting for the room's creator */
 	S_HELLO,		/* create or join sent */
@@ -126,6 +134,7 @@ struct scan {
 
 struct conn {
 	int		 fd;
+	gnutls_session_t tls;		/* --tls, else NULL */
 	enum state	 state;
 	uint32_t	 events;	/* epoll interest */
 	int		 registered;	/* fd is in the epoll set */
@@ -222,6 +231,8 @@ static struct bench {
 	char		 hosthdr[80];
 	int		 ep;
 	pid_t		 pid;
+	int		 tls;		/* --tls */
+	gnutls_certificate_credentials_t cred;
 
 	struct conn	*conns;
 	size_t		 nconns;
@@ -309,12 +320,14 @@ usage(int status)
 	size_t i;
 
 	fprintf(f, "usage: loadgen --port PORT --mode fanout|paced|idle "
-	    "[--host ADDR] [--pid PID] [--OPTION N ...]\n");
+	    "[--host ADDR] [--pid PID] [--tls] [--OPTION N ...]\n");
 	if (status != 0)
 		exit(status);		/* getopt said what was wrong */
 	fprintf(f, "  --%-12s %-6s %s\n  --%-12s %-6s %s\n",
 	    "mode", "MODE", "fanout, paced or idle (required)",
 	    "host", "ADDR", "relay's loopback address (default 127.0.0.1)");
+	fprintf(f, "  --%-12s %-6s %s\n", "tls", "",
+	    "wss: TLS under each connection, certificate not checked");
 	for (i = 0; i < O_NUM; i++) {
 		o = &opts[i];
 		if (o->def == 0)		/* required, or no default */
@@ -410,6 +423,8 @@ opts_check(const char *mode)
 	if (B.nrooms > SIZE_MAX / B.members || B.nrooms * B.members > 1000000)
 		fatal("at most 1000000 connections");
 	B.nconns = B.nrooms * B.members;
+	if (B.tls && opt(O_SLOW) > 0)
+		fatal("--tls does not go with --slow");
 	B.pid = opts[O_PID].set ? (pid_t)opt(O_PID) : 0;
 	host_parse(B.host, opt(O_PORT));
 }
@@ -417,7 +432,7 @@ opts_check(const char *mode)
 static void
 opts_parse(int argc, char *argv[])
 {
-	struct option lo[O_NUM + 4];
+	struct option lo[O_NUM + 5];
 	const char *mode = NULL;
 	int ch;
 	size_t i;
@@ -431,7 +446,8 @@ opts_parse(int argc, char *argv[])
 	lo[O_NUM] = (struct option){ "mode", required_argument, NULL, 'm' };
 	lo[O_NUM + 1] = (struct option){ "host", required_argument, NULL, 'H' };
 	lo[O_NUM + 2] = (struct option){ "help", no_argument, NULL, 'h' };
-	lo[O_NUM + 3] = (struct option){ NULL, 0, NULL, 0 };
+	lo[O_NUM + 3] = (struct option){ "tls", no_argument, NULL, 'T' };
+	lo[O_NUM + 4] = (struct option){ NULL, 0, NULL, 0 };
 	B.host = "127.0.0.1";
 	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		if (ch >= 256 && ch < 256 + O_NUM)
@@ -440,6 +456,8 @@ opts_parse(int argc, char *argv[])
 			mode = optarg;
 		else if (ch == 'H')
 			B.host = optarg;
+		else if (ch == 'T')
+			B.tls = 1;
 		else if (ch == 'h')
 			usage(0);
 		else
@@ -660,6 +678,7 @@ report_counts(void)
 {
 	char buf[TALLY_MAX * 40];
 
+	json_u("tls", (unsigned long long)B.tls);
 	json_u("errors", B.errors);
 	json_u("closed", B.closed);
 	tally_format(buf, sizeof(buf), B.codes, B.ncodes);
@@ -784,8 +803,12 @@ conn_watch(struct conn *c, uint32_t events)
 static void
 conn_release(struct conn *c)
 {
-	if (c->state == S_CONNECTING || c->state == S_UPGRADING)
+	if (c->state == S_CONNECTING || c->state == S_TLS ||
+	    c->state == S_UPGRADING)
 		B.inflight--;
+	if (c->tls != NULL)
+		gnutls_deinit(c->tls);
+	c->tls = NULL;
 	if (c->fd != -1)
 		close(c->fd);	/* also leaves the epoll set */
 	c->fd = -1;
@@ -817,6 +840,44 @@ conn_lost(struct conn *c)
 	conn_release(c);
 }
 
+/* errno for a GnuTLS result: EAGAIN when the call is to be made again. */
+static ssize_t
+tls_errno(ssize_t r)
+{
+	if (r >= 0)
+		return r;
+	errno = r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED ? EAGAIN :
+	    EIO;
+	return -1;
+}
+
+/*
+ * send(2) and recv(2) over c's transport. Over TLS a send that answered
+ * EAGAIN is repeated with the same bytes, as out_flush() does.
+ */
+static ssize_t
+io_send(struct conn *c, const void *p, size_t n)
+{
+	if (c->tls != NULL)
+		return tls_errno(gnutls_record_send(c->tls, p, n));
+	return send(c->fd, p, n, MSG_NOSIGNAL);
+}
+
+static ssize_t
+io_recv(struct conn *c, void *p, size_t n)
+{
+	if (c->tls != NULL)
+		return tls_errno(gnutls_record_recv(c->tls, p, n));
+	return recv(c->fd, p, n, 0);
+}
+
+/* Bytes GnuTLS decrypted and holds: epoll will not say so. */
+static size_t
+io_held(const struct conn *c)
+{
+	return c->tls != NULL ? gnutls_record_check_pending(c->tls) : 0;
+}
+
 /* Writes out what wslay put in c->out; 0, or -1 if the socket failed. */
 static int
 out_flush(struct conn *c)
@@ -824,7 +885,7 @@ out_flush(struct conn *c)
 	ssize_t r;
 
 	while (c->outlen > 0) {
-		r = send(c->fd, c->out, c->outlen, MSG_NOSIGNAL);
+		r = io_send(c, c->out, c->outlen);
 		if (r == -1 && errno == EINTR)
 			continue;
 		if (r == -1)
@@ -1106,13 +1167,14 @@ cb_recv(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, int flags,
 			len = c->budget;
 	}
 	do
-		r = recv(c->fd, buf, len, 0);
+		r = io_recv(c, buf, len);
 	while (r == -1 && errno == EINTR);
 	if (r > 0) {
 		if (c->slow && B.throttling)
 			c->budget -= (size_t)r;
 		B.now = now_ns();
-		c->rx_short = (size_t)r < len;
+		/* A short TLS read ends a record, not the socket's bytes. */
+		c->rx_short = (size_t)r < len && io_held(c) == 0;
 		scan_bytes(&c->scan, buf, (size_t)r);
 		return r;
 	}
@@ -1255,17 +1317,13 @@ conn_connect(struct conn *c)
 	conn_watch(c, EPOLLOUT);
 }
 
-/* TCP is up: sends the upgrade request. */
+/* Sends the upgrade request. */
 static void
-conn_connected(struct conn *c)
+conn_request(struct conn *c)
 {
-	socklen_t len = sizeof(int);
-	int err = 0, n;
+	int n;
 	ssize_t r;
 
-	if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1 ||
-	    err != 0)
-		setup_fail(c, "connect: %s", strerror(err ? err : errno));
 	wsclient_key(c->wskey);
 	if ((c->hs = malloc(HS_MAX)) == NULL)
 		fatal("out of memory");
@@ -1275,12 +1333,57 @@ conn_connected(struct conn *c)
 	    "Sec-WebSocket-Version: 13\r\nUser-Agent: loadgen\r\n\r\n",
 	    B.hosthdr, c->wskey);
 	/* A fresh socket's buffer takes 200 bytes whole. */
-	r = send(c->fd, c->hs, (size_t)n, MSG_NOSIGNAL);
+	r = io_send(c, c->hs, (size_t)n);
 	if (r != n)
 		setup_fail(c, "send: %s", r == -1 ? strerror(errno) : "short");
 	c->hslen = 0;
 	c->state = S_UPGRADING;
 	conn_watch(c, EPOLLIN);
+}
+
+/* One step of the TLS handshake; the request once it is done. */
+static void
+conn_tls(struct conn *c)
+{
+	int r = gnutls_handshake(c->tls);
+
+	if (r == 0)
+		conn_request(c);
+	else if (r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED)
+		conn_watch(c, gnutls_record_get_direction(c->tls) ? EPOLLOUT :
+		    EPOLLIN);
+	else
+		setup_fail(c, "tls: %s", gnutls_strerror(r));
+}
+
+static void
+conn_tls_start(struct conn *c)
+{
+	if (gnutls_init(&c->tls, GNUTLS_CLIENT | GNUTLS_NONBLOCK |
+	    GNUTLS_NO_SIGNAL) < 0 ||
+	    gnutls_set_default_priority(c->tls) < 0 ||
+	    gnutls_credentials_set(c->tls, GNUTLS_CRD_CERTIFICATE,
+	    B.cred) < 0)
+		fatal("gnutls_init failed");
+	gnutls_transport_set_int(c->tls, c->fd);
+	c->state = S_TLS;
+	conn_tls(c);
+}
+
+/* TCP is up: TLS (--tls), else the upgrade request. */
+static void
+conn_connected(struct conn *c)
+{
+	socklen_t len = sizeof(int);
+	int err = 0;
+
+	if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1 ||
+	    err != 0)
+		setup_fail(c, "connect: %s", strerror(err ? err : errno));
+	if (B.tls)
+		conn_tls_start(c);
+	else
+		conn_request(c);
 }
 
 /* The upgrade succeeded: the wslay context and the hello. */
@@ -1314,7 +1417,8 @@ conn_upgrade(struct conn *c)
 	ssize_t r;
 	const char *why;
 
-	r = recv(c->fd, c->hs + c->hslen, HS_MAX - 1 - c->hslen, 0);
+again:
+	r = io_recv(c, c->hs + c->hslen, HS_MAX - 1 - c->hslen);
 	if (r == -1 &&
 	    (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 		return;
@@ -1327,6 +1431,8 @@ conn_upgrade(struct conn *c)
 		if (c->hslen == HS_MAX - 1)
 			setup_fail(c, "upgrade: response head over %d bytes",
 			    HS_MAX);
+		if (io_held(c) > 0)
+			goto again;
 		return;
 	}
 	end[2] = '\0';		/* the head ends with one CRLF */
@@ -1342,6 +1448,9 @@ conn_event(struct conn *c, uint32_t ev)
 	switch (c->state) {
 	case S_CONNECTING:
 		conn_connected(c);
+		break;
+	case S_TLS:
+		conn_tls(c);
 		break;
 	case S_UPGRADING:
 		conn_upgrade(c);
@@ -1701,6 +1810,8 @@ bench_init(void)
 	memset(B.msg + 4, 'x', B.msglen - 4);
 	if ((B.ep = epoll_create1(EPOLL_CLOEXEC)) == -1)
 		fatal("epoll_create1: %s", strerror(errno));
+	if (B.tls && gnutls_certificate_allocate_credentials(&B.cred) < 0)
+		fatal("gnutls_certificate_allocate_credentials failed");
 }
 
 static void
@@ -1711,6 +1822,8 @@ bench_free(void)
 	for (i = 0; i < B.nconns; i++)
 		conn_release(&B.conns[i]);
 	close(B.ep);
+	if (B.cred != NULL)
+		gnutls_certificate_free_credentials(B.cred);
 	free(B.conns);
 	free(B.rooms);
 	free(B.senders);

@@ -3,15 +3,18 @@
 // uses (create, join, msg; joined and left notices), plus a static HTTP
 // server for the page. Deliberately plain, not tuned.
 //
-//   node relay.mjs WS_PORT HTTP_PORT PAGE_FILE
+//   node relay.mjs WS_PORT HTTP_PORT PAGE_FILE [CERT KEY]
 //
+// With CERT and KEY (PEM) the WebSocket port speaks wss (node:https under
+// ws, as its README shows), for the benchmark's TLS scenarios.
 // Prints "listening" once both servers listen on 127.0.0.1.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import { WebSocketServer } from 'ws';
 
-const [wsPort, httpPort, pageFile] = process.argv.slice(2);
+const [wsPort, httpPort, pageFile, certFile, keyFile] = process.argv.slice(2);
 if (!wsPort || !httpPort || !pageFile) {
   console.error('usage: node relay.mjs WS_PORT HTTP_PORT PAGE_FILE');
   process.exit(2);
@@ -26,7 +29,17 @@ function broadcast(room, except, text) {
   }
 }
 
-const wss = new WebSocketServer({ host: '127.0.0.1', port: Number(wsPort) });
+let wss;
+let tlsServer = null;
+if (certFile && keyFile) {
+  tlsServer = https.createServer({
+    cert: readFileSync(certFile),
+    key: readFileSync(keyFile),
+  });
+  wss = new WebSocketServer({ server: tlsServer });
+} else {
+  wss = new WebSocketServer({ host: '127.0.0.1', port: Number(wsPort) });
+}
 
 wss.on('connection', (ws) => {
   let room = null;
@@ -90,5 +103,6 @@ let pending = 2;
 const ready = () => {
   if (--pending === 0) console.log('listening');
 };
-wss.on('listening', ready);
+if (tlsServer) tlsServer.listen(Number(wsPort), '127.0.0.1', ready);
+else wss.on('listening', ready);
 server.listen(Number(httpPort), '127.0.0.1', ready);
