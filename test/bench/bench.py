@@ -566,7 +566,8 @@ def sc_wss_conns(ctx):
 
 
 def sc_tlsmem(ctx):
-    """test/bench/tlsmem.c: the heap of N server sessions in one process."""
+    """test/bench/tlsmem.c: the heap of N server sessions in one process,
+    then the same with a corked 8 KiB burst from each."""
     cert, key = make_pair(ctx)
     sec = Section("tlsmem: one idle TLS server session's heap, GnuTLS in-process "
                   "(1000 sessions made as the relay makes them)")
@@ -574,16 +575,19 @@ def sc_tlsmem(ctx):
         ("after gnutls_init (the session)", "init_b"),
         ("kept after handshake and a record each way", "handshake_b"),
         ("total per idle session", "total_b"))]
+    corked = [(sec.row("total after a corked 8 KiB burst (cork/uncork)", "B",
+                       "lower", baseline=False), "total_b")]
     for run in range(ctx.runs):
-        cp = subprocess.run([TLSMEM, cert, key, "1000"], capture_output=True,
-                            timeout=120)
-        try:
-            res, why = json.loads(cp.stdout.decode().strip().splitlines()[-1]), None
-        except (IndexError, ValueError):
-            res, why = None, "tlsmem exit %d" % cp.returncode
-        record(sec, rows, "s", run, res, why)
-        if res and run == 0:
-            sec.notes.append("cipher negotiated: %s" % res.get("cipher"))
+        for extra, rs in (([], rows), (["cork"], corked)):
+            cp = subprocess.run([TLSMEM, cert, key, "1000"] + extra,
+                                capture_output=True, timeout=120)
+            try:
+                res, why = json.loads(cp.stdout.decode().strip().splitlines()[-1]), None
+            except (IndexError, ValueError):
+                res, why = None, "tlsmem exit %d" % cp.returncode
+            record(sec, rs, "s", run, res, why)
+            if res and run == 0 and not extra:
+                sec.notes.append("cipher negotiated: %s" % res.get("cipher"))
     return sec
 
 

@@ -5,8 +5,11 @@
  * then one small record each way; the client is freed at once. glibc's
  * heap in use (mallinfo2) is read before, after the N gnutls_init()s and
  * after the N handshakes; the growth per session is one line of JSON.
+ * With "cork", each server then also sends CORK_BYTES in small pieces
+ * under gnutls_record_cork() and gnutls_record_uncork(): what corking
+ * leaves behind in an idle session.
  *
- * usage: tlsmem CERT KEY [N]
+ * usage: tlsmem CERT KEY [N [cork]]
  */
 #include <errno.h>
 #include <malloc.h>
@@ -19,6 +22,9 @@
 #include <gnutls/gnutls.h>
 
 #include "common/tls.h"
+
+#define CORK_BYTES	8192	/* a burst of 64 frames of 128 bytes */
+#define CORK_PIECE	128
 
 static size_t
 heap(void)
@@ -61,6 +67,33 @@ talk(gnutls_session_t srv, gnutls_session_t cli)
 	return n == 4 ? 0 : -1;
 }
 
+/* A corked burst from the server, read whole by the client. */
+static int
+burst(gnutls_session_t srv, gnutls_session_t cli)
+{
+	char	piece[CORK_PIECE], buf[CORK_BYTES];
+	size_t	got = 0;
+	ssize_t	n;
+	int	i;
+
+	memset(piece, 'x', sizeof(piece));
+	gnutls_record_cork(srv);
+	for (i = 0; i < CORK_BYTES / CORK_PIECE; i++)
+		if (gnutls_record_send(srv, piece, sizeof(piece)) !=
+		    (ssize_t)sizeof(piece))
+			return -1;
+	if (gnutls_record_uncork(srv, GNUTLS_RECORD_WAIT) != CORK_BYTES)
+		return -1;
+	while (got < CORK_BYTES) {
+		n = gnutls_record_recv(cli, buf, sizeof(buf));
+		if (n <= 0 && n != GNUTLS_E_AGAIN)
+			return -1;
+		if (n > 0)
+			got += (size_t)n;
+	}
+	return 0;
+}
+
 static int
 client(gnutls_session_t *cli, gnutls_certificate_credentials_t cred, int fd)
 {
@@ -79,10 +112,13 @@ main(int argc, char *argv[])
 	gnutls_session_t	*srv, cli;
 	int			(*sv)[2];
 	size_t			 n, i, h0, h1, h2;
+	int			 cork;
 
-	if (argc < 3 || argc > 4)
-		return fprintf(stderr, "usage: tlsmem CERT KEY [N]\n"), 2;
-	n = argc == 4 ? strtoul(argv[3], NULL, 10) : 1000;
+	if (argc < 3 || argc > 5 || (argc == 5 && strcmp(argv[4], "cork")))
+		return fprintf(stderr, "usage: tlsmem CERT KEY [N [cork]]\n"),
+		    2;
+	n = argc >= 4 ? strtoul(argv[3], NULL, 10) : 1000;
+	cork = argc == 5;
 	tls_opts.cert = argv[1];
 	tls_opts.key = argv[2];
 	if (n == 0 || tls_init() == -1 ||
@@ -102,15 +138,17 @@ main(int argc, char *argv[])
 	h1 = heap();
 	for (i = 0; i < n; i++) {
 		if (client(&cli, cred, sv[i][1]) == -1 ||
-		    shake(srv[i], cli) == -1 || talk(srv[i], cli) == -1)
+		    shake(srv[i], cli) == -1 || talk(srv[i], cli) == -1 ||
+		    (cork && burst(srv[i], cli) == -1))
 			return fprintf(stderr, "tlsmem: handshake %zu "
 			    "failed\n", i), 1;
 		gnutls_deinit(cli);
 	}
 	h2 = heap();
+
 	printf("{\"sessions\":%zu,\"init_b\":%zu,\"handshake_b\":%zu,"
-	    "\"total_b\":%zu,\"cipher\":\"%s\"}\n", n, (h1 - h0) / n,
-	    (h2 - h1) / n, (h2 - h0) / n,
+	    "\"total_b\":%zu,\"corked\":%d,\"cipher\":\"%s\"}\n", n,
+	    (h1 - h0) / n, (h2 - h1) / n, (h2 - h0) / n, cork,
 	    gnutls_cipher_get_name(gnutls_cipher_get(srv[0])));
 	for (i = 0; i < n; i++) {
 		gnutls_deinit(srv[i]);

@@ -288,6 +288,75 @@ async def t_keylog(b, d):
 	check(not os.path.exists(log), "key log written")
 
 
+def relay_fd(pid, port, peer_port):
+	"""The relay's descriptor for its TCP connection with peer_port."""
+	inode = None
+	with open("/proc/net/tcp") as f:
+		for line in f.readlines()[1:]:
+			x = line.split()
+			if (int(x[1].split(":")[1], 16) == port and
+			    int(x[2].split(":")[1], 16) == peer_port):
+				inode = x[9]
+	check(inode is not None, "no relay socket for port %d" % peer_port)
+	for fd in os.listdir("/proc/%d/fd" % pid):
+		try:
+			link = os.readlink("/proc/%d/fd/%s" % (pid, fd))
+		except OSError:
+			continue
+		if link == "socket:[%s]" % inode:
+			return int(fd)
+	raise Fail("no descriptor for socket %s" % inode)
+
+
+def frames(texts):
+	"""Masked client text frames, short ones, back to back."""
+	out = b""
+	for t in texts:
+		p, m = t.encode(), os.urandom(4)
+		check(len(p) < 126, "short frame")
+		out += bytes([0x81, 0x80 | len(p)]) + m + bytes(
+		    c ^ m[i % 4] for i, c in enumerate(p))
+	return out
+
+
+async def t_one_write(b, d):
+	"""a burst of 50 frames that reaches the relay in one record leaves for
+	each recipient in one write (strace counts the relay's writes)"""
+	n = 50
+	r = Relay(b, d, args=FLOOD)
+	cs = await room(r)
+	fd = relay_fd(r.proc.pid, r.port,
+	    cs[1].transport.get_extra_info("sockname")[1])
+	log = os.path.join(d, "strace.txt")
+	st = subprocess.Popen(["strace", "-qq", "-f", "-e",
+	    "trace=write,writev,send,sendto,sendmsg", "-e", "signal=none",
+	    "-o", log, "-p", str(r.proc.pid)], stdin=subprocess.DEVNULL,
+	    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+	try:
+		for _ in range(500):	# attached: the relay has a tracer
+			with open("/proc/%d/status" % r.proc.pid) as f:
+				if re.search(r"^TracerPid:\s+[1-9]", f.read(),
+				    re.M):
+					break
+			await asyncio.sleep(0.01)
+		else:
+			raise Fail("strace did not attach")
+		# One transport write: one TLS record holding all n frames.
+		cs[0].transport.write(frames(["msg w%d" % i
+		    for i in range(n)]))
+		for i in range(n):
+			eq(await asyncio.wait_for(cs[1].recv(), TIMEOUT),
+			    "msg u0 w%d" % i, "delivery")
+	finally:
+		st.terminate()
+		st.wait(TIMEOUT)
+	writes = [l for l in open(log) if re.search(
+	    r"\b(write|writev|send|sendto|sendmsg)\(%d," % fd, l)]
+	eq(len(writes), 1, "writes to the recipient: %s" % writes[:3])
+	await close_all(cs)
+	r.stop()
+
+
 def t_renegotiation(b, d):
 	"""--tls-min 1.2: a client-initiated rehandshake ends that connection,
 	the daemon lives"""
@@ -323,7 +392,7 @@ def t_min13(b, d):
 
 
 CASES = [t_chat, t_wrong_name, t_expired, t_plaintext, t_stall, t_reload,
-    t_reload_broken, t_keylog, t_renegotiation, t_min13]
+    t_reload_broken, t_keylog, t_one_write, t_renegotiation, t_min13]
 
 
 def main():
