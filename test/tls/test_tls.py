@@ -357,6 +357,38 @@ async def t_one_write(b, d):
 	r.stop()
 
 
+def aes_hardware():
+	"""The relay's test: AES and carry-less multiply (x86) or AES and
+	PMULL (ARMv8) in /proc/cpuinfo's flags; other processors have none."""
+	flags = set()
+	with open("/proc/cpuinfo") as f:
+		for line in f:
+			if re.match(r"(flags|Features)\s*:", line):
+				flags |= set(line.split(":", 1)[1].split())
+	return {"aes", "pclmulqdq"} <= flags or {"aes", "pmull"} <= flags
+
+
+def t_cipher(b, d):
+	"""the server's cipher order: AES-128-GCM with AES instructions,
+	ChaCha20-Poly1305 without, whichever the client puts first"""
+	r = Relay(b, d)
+	want = "AES-128-GCM" if aes_hardware() else "CHACHA20-POLY1305"
+	for first, second in (("CHACHA20-POLY1305", "AES-128-GCM"),
+	    ("AES-128-GCM", "CHACHA20-POLY1305")):
+		p = subprocess.run(["gnutls-cli", "--x509cafile",
+		    os.path.join(d, "ca.pem"), "--priority",
+		    "NORMAL:-CIPHER-ALL:+%s:+%s" % (first, second), "-p",
+		    str(r.port), "--sni-hostname", "sanctuary.test",
+		    "--verify-hostname", "sanctuary.test", "127.0.0.1"],
+		    stdin=subprocess.DEVNULL, capture_output=True, timeout=20)
+		out = p.stdout.decode(errors="replace")
+		m = re.search(r"Description: \(TLS1\.3[^\n]*-\(([A-Z0-9-]+)\)",
+		    out)
+		check(m is not None, "no description: %s" % short(out, 400))
+		eq(m.group(1), want, "cipher with %s first" % first)
+	r.stop()
+
+
 def t_renegotiation(b, d):
 	"""--tls-min 1.2: a client-initiated rehandshake ends that connection,
 	the daemon lives"""
@@ -392,7 +424,8 @@ def t_min13(b, d):
 
 
 CASES = [t_chat, t_wrong_name, t_expired, t_plaintext, t_stall, t_reload,
-    t_reload_broken, t_keylog, t_one_write, t_renegotiation, t_min13]
+    t_reload_broken, t_keylog, t_one_write, t_cipher, t_renegotiation,
+    t_min13]
 
 
 def main():
