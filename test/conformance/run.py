@@ -8,8 +8,10 @@ framing, 2 ping/pong, 3 RSV bits, 4 reserved opcodes, 5 fragmentation, 6 UTF-8,
 server: every case runs in a room with an observer O, the case's sender S, and
 O checks what was relayed (`msg S BODY`), while S checks what came back to it.
 
-Each case runs three times: written whole, then in 1-byte and in 7-byte writes
-(handshake included). Expected outcomes:
+Each case runs six times: written whole, then in 1-byte and in 7-byte writes
+(handshake included), to a plain relay and then the same three over wss to a
+relay with a certificate of a throw-away CA made by certtool (every chop one
+TLS record). Expected outcomes:
   - strict cases exactly (relayed text, error reply, pong payload, close code);
   - frame-layer violations: a close frame with 1002 or without status, then the
     relay ends the TCP connection by itself; nothing else is accepted;
@@ -23,13 +25,14 @@ Usage: /usr/bin/python3 test/conformance/run.py [-v] [-k SUBSTRING]
 
 import os
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from wslib import (Daemon, Fail, Runner, binary, body, check, close_frame,
-    cont, eq, frame, room_key, short, text, OP_BINARY, OP_CLOSE, OP_PING,
-    OP_PONG, OP_TEXT)
+    cont, eq, frame, make_pki, room_key, short, text, OP_BINARY, OP_CLOSE,
+    OP_PING, OP_PONG, OP_TEXT)
 
 MAX_MESSAGE = 65536
 # Flood and per-IP limits out of the way (tested in test/abuse); no server
@@ -41,6 +44,8 @@ DAEMON_ARGS = ["--max-message", str(MAX_MESSAGE), "--flood-rate", "100000",
     "--pong-timeout", "3600"]
 
 MODES = (("whole", None), ("chop1", 1), ("chop7", 7))
+# The same over wss: (name, chop), each chop one TLS record.
+TLS_MODES = (("wss", None), ("wss-chop1", 1), ("wss-chop7", 7))
 PROTO = (1002, None)		# a frame-layer failure: 1002 or no status
 
 CASES = []
@@ -826,24 +831,17 @@ def _(t):
 
 # ================================================================ runner
 
-def main(argv):
-	verbose = "-v" in argv
-	only = argv[argv.index("-k") + 1] if "-k" in argv else None
-	r = Runner("conformance")
-	exe = binary("chatroom")
-	if not os.access(exe, os.X_OK):
-		print("conformance: %s missing" % exe)
-		r.bad("setup", "no relay binary")
-		return r.finish()
-	d = Daemon(exe, "v4", DAEMON_ARGS)
+def run_cases(r, exe, only, verbose, modes, pki):
+	"""Every case in every mode of modes against one relay (pki: wss).
+	Returns the number of cases run."""
+	d = Daemon(exe, "v4", DAEMON_ARGS, pki=pki)
 	ncases = 0
-	t0 = time.monotonic()
 	try:
 		for cid, desc, f, hs in CASES:
 			if only and only not in cid:
 				continue
 			ncases += 1
-			for mode, chop in MODES:
+			for mode, chop in modes:
 				name = "%s [%s] %s" % (cid, mode, desc)
 				t = None
 				start = time.monotonic()
@@ -867,15 +865,31 @@ def main(argv):
 				if not d.alive():
 					r.bad(name, "relay died: exit %s, stderr %s" % (
 					    d.proc.returncode, short(d.err.data)))
-					d = Daemon(exe, "v4", DAEMON_ARGS)
+					d = Daemon(exe, "v4", DAEMON_ARGS, pki=pki)
 	finally:
 		problem = d.stop()
 	if problem:
-		r.bad("relay shutdown", problem)
+		r.bad("relay shutdown%s" % (" (wss)" if pki else ""), problem)
 	else:
 		r.passed += 1
-	print("%d cases x %d modes in %.1fs" % (ncases, len(MODES),
-	    time.monotonic() - t0))
+	return ncases
+
+
+def main(argv):
+	verbose = "-v" in argv
+	only = argv[argv.index("-k") + 1] if "-k" in argv else None
+	r = Runner("conformance")
+	exe = binary("chatroom")
+	if not os.access(exe, os.X_OK):
+		print("conformance: %s missing" % exe)
+		r.bad("setup", "no relay binary")
+		return r.finish()
+	t0 = time.monotonic()
+	ncases = run_cases(r, exe, only, verbose, MODES, None)
+	with tempfile.TemporaryDirectory() as tmp:
+		run_cases(r, exe, only, verbose, TLS_MODES, make_pki(tmp))
+	print("%d cases x %d modes in %.1fs" % (ncases,
+	    len(MODES) + len(TLS_MODES), time.monotonic() - t0))
 	return r.finish()
 
 

@@ -12,6 +12,7 @@ import os
 import re
 import signal
 import socket
+import ssl
 import struct
 import subprocess
 import sys
@@ -23,7 +24,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
 # room_key, free_port, request and ws_key are not used here: the suites take
 # them from wslib.
 from testlib import (LOOPBACK, Fail, check, eq, frame,  # noqa: E402,F401
-    free_port, request, room_key, short, start_daemon, ws_accept, ws_key)
+    free_port, make_pki, request, room_key, short, start_daemon, ws_accept,
+    ws_key)
 
 TIMEOUT = 5.0		# bound of any single wait for a daemon
 
@@ -66,10 +68,11 @@ class Closed(Exception):
 
 
 class WS:
-	"""A raw blocking client. chop: None (write whole) or a write size."""
+	"""A raw blocking client. chop: None (write whole) or a write size;
+	tls: an ssl.SSLContext for wss (each chop is then one TLS record)."""
 
 	def __init__(self, fam, host, port, name="c", rcvbuf=None, chop=None,
-	    src=None, mss=None):
+	    src=None, mss=None, tls=None):
 		self.name = name
 		self.chop = chop
 		self.fam = fam
@@ -90,6 +93,13 @@ class WS:
 		except OSError as e:
 			self.s.close()
 			raise Fail("%s: connect: %r" % (name, e))
+		if tls is not None:
+			try:
+				self.s = tls.wrap_socket(self.s,
+				    server_hostname="sanctuary.test")
+			except (OSError, ssl.SSLError) as e:
+				self.s.close()
+				raise Fail("%s: TLS handshake: %r" % (name, e))
 		self.buf = bytearray()
 		self.send_failed = None
 		self.frag = None
@@ -112,7 +122,7 @@ class WS:
 		try:
 			for i in range(0, len(data), max(step, 1)):
 				self.s.sendall(data[i:i + step])
-		except (BrokenPipeError, ConnectionResetError) as e:
+		except (BrokenPipeError, ConnectionResetError, ssl.SSLError) as e:
 			self.send_failed = e.__class__.__name__
 			return False
 		except socket.timeout:
@@ -128,7 +138,8 @@ class WS:
 			b = self.s.recv(1 << 16)
 		except socket.timeout:
 			raise Fail("%s: nothing received in time" % self.name)
-		except ConnectionResetError:
+		except (ConnectionResetError, ssl.SSLError):
+			# Over TLS a record cut short is as good as a reset.
 			raise Closed("reset")
 		if not b:
 			raise Closed("eof")
@@ -327,9 +338,17 @@ class Daemon:
 	It must print exactly one banner line (with "ws://" or "http://")."""
 
 	def __init__(self, binary, fam="v4", args=(), portopt="-c",
-	    scheme="ws://"):
+	    scheme="ws://", pki=None):
+		"""pki: (ca, cert, key) from testlib.make_pki: the daemon gets
+		--tls-cert/--tls-key, its clients trust only ca (wss)."""
 		self.fam = fam
 		self.host = LOOPBACK[fam]
+		self.tls = None
+		if pki is not None:
+			args = list(args) + ["--tls-cert", pki[1], "--tls-key",
+			    pki[2]]
+			scheme = scheme.replace("://", "s://")
+			self.tls = ssl.create_default_context(cafile=pki[0])
 		fl = "-4" if fam == "v4" else "-6"
 		st = start_daemon(lambda port: [binary, portopt, str(port), fl,
 		    "--bind", self.host] + list(args), fam,
@@ -346,7 +365,8 @@ class Daemon:
 		return self.proc.poll() is None
 
 	def client(self, name="c", **kw):
-		return WS(self.fam, self.host, self.port, name=name, **kw)
+		return WS(self.fam, self.host, self.port, name=name, tls=self.tls,
+		    **kw)
 
 	def rss_kib(self):
 		"""VmRSS of the daemon in KiB."""

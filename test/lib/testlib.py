@@ -206,3 +206,36 @@ def start_daemon(argv_for, fam, banner_ok, timeout):
 		if b"in use" not in err.data:
 			break
 	raise Fail("daemon did not start with a banner: " + last)
+
+
+# A throw-away CA and one server pair for it, made by certtool (Debian's
+# gnutls-bin) at test time: for the suites that run a daemon over TLS.
+PKI_TEMPLATES = {
+	"ca": 'cn = "Sanctuary test CA"\nca\ncert_signing_key\n'
+	    'expiration_days = 2\n',
+	"srv": 'cn = "sanctuary.test"\ndns_name = "sanctuary.test"\n'
+	    'ip_address = "127.0.0.1"\nip_address = "::1"\n'
+	    'tls_www_server\nsigning_key\nencryption_key\n'
+	    'expiration_days = 2\n',
+}
+
+
+def make_pki(d):
+	"""d/ca.pem, d/srv.pem and d/srv.key (ECDSA; names sanctuary.test,
+	127.0.0.1 and ::1). Returns (ca, cert, key) paths."""
+	p = lambda n: os.path.join(d, n)  # noqa: E731
+
+	def certtool(*args):
+		subprocess.run(["certtool"] + list(args), check=True,
+		    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+	for name, t in PKI_TEMPLATES.items():
+		with open(p(name + ".tmpl"), "w") as f:
+			f.write(t)
+		certtool("--generate-privkey", "--key-type", "ecdsa",
+		    "--outfile", p(name + ".key"))
+	certtool("--generate-self-signed", "--load-privkey", p("ca.key"),
+	    "--template", p("ca.tmpl"), "--outfile", p("ca.pem"))
+	certtool("--generate-certificate", "--load-privkey", p("srv.key"),
+	    "--load-ca-certificate", p("ca.pem"), "--load-ca-privkey",
+	    p("ca.key"), "--template", p("srv.tmpl"), "--outfile", p("srv.pem"))
+	return p("ca.pem"), p("srv.pem"), p("srv.key")
