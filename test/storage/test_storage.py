@@ -8,6 +8,11 @@
 2. After /stop, the relay's memory (/proc/PID/mem, every readable mapping)
    holds the marker 0 times.
 3. SIGSEGV leaves no core file, and the kernel reports no core dumped.
+1 and 2 run again with TLS on (--tls-cert/--tls-key on both daemons, a CA
+made by certtool at test time, wss and https clients trusting only it):
+nothing written either, and after /stop the relay's memory holds neither the
+marker nor any TLS secret of the session's connections (the clients' own
+key log, kept in the test's directory, says which secrets to look for).
 """
 import asyncio
 import base64
@@ -15,6 +20,7 @@ import os
 import re
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -27,6 +33,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 BUILD = os.environ.get("B", os.path.join(ROOT, "build"))
 CHATROOM = os.path.join(BUILD, "chatroom")
 SERVCHAT = os.path.join(BUILD, "servchat")
+sys.path.insert(0, os.path.join(ROOT, "test", "lib"))
+from testlib import make_pki  # noqa: E402
+
 results = []
 started = []        # every daemon, killed at exit whatever happened
 
@@ -82,13 +91,28 @@ def daemon_pid(p, name):
     return p.pid
 
 
-async def session(port, marker):
-    """Runs a room conversation carrying marker; returns after /stop closed all."""
+def tls_args(pki):
+    return ["--tls-cert", pki[1], "--tls-key", pki[2]] if pki else []
+
+
+def client_ctx(pki, keylog=None):
+    """A context trusting only the test CA; keylog: the client writes its
+    TLS secrets there (the test's own file, never the daemon's)."""
+    c = ssl.create_default_context(cafile=pki[0])
+    if keylog:
+        c.keylog_filename = keylog
+    return c
+
+
+async def session(port, marker, ctx=None):
+    """Runs a room conversation carrying marker; returns after /stop closed
+    all. ctx: an SSLContext, for wss."""
     key = room_key()
-    url = "ws://127.0.0.1:%d/" % port
-    a = await websockets.connect(url)
-    b = await websockets.connect(url)
-    c = await websockets.connect(url)
+    url = "%s://127.0.0.1:%d/" % ("wss" if ctx else "ws", port)
+    kw = {"ssl": ctx, "server_hostname": "sanctuary.test"} if ctx else {}
+    a = await websockets.connect(url, **kw)
+    b = await websockets.connect(url, **kw)
+    c = await websockets.connect(url, **kw)
     recv = lambda ws: asyncio.wait_for(ws.recv(), 5)
     await a.send("create 1 %s A%s owner" % (key, marker))
     assert (await recv(a)).startswith("welcome ")
@@ -170,52 +194,84 @@ def scan_memory(pid, needle):
     return hits
 
 
-def test_strace_session(tmp):
+def test_strace_session(tmp, pki=None):
+    """pki: (ca, cert, key), the same with TLS on (names say "(TLS)")."""
+    tag, ws, http = (" (TLS)", "wss://", "https://") if pki else \
+        ("", "ws://", "http://")
     marker = os.urandom(8).hex()
     port, sport = free_port(), free_port()
     clog, slog = os.path.join(tmp, "chat.strace"), os.path.join(tmp, "serv.strace")
-    chat, cbanner = start([CHATROOM, "-c", str(port), "-4"], tmp, clog)
+    chat, cbanner = start([CHATROOM, "-c", str(port), "-4"] + tls_args(pki),
+                          tmp, clog)
     serv = sbanner = None
     if os.path.exists(SERVCHAT):
-        serv, sbanner = start([SERVCHAT, "-s", str(sport), "-c", str(port), "-4"],
-                              tmp, slog)
+        serv, sbanner = start([SERVCHAT, "-s", str(sport), "-c", str(port),
+                               "-4"] + tls_args(pki), tmp, slog)
+        ctx = client_ctx(pki) if pki else None
+        host = "sanctuary.test" if pki else "127.0.0.1"
         for path in ("/", "/api/key", "/api/config"):
-            urllib.request.urlopen("http://127.0.0.1:%d%s" % (sport, path),
-                                   timeout=5).read()
-    asyncio.run(session(port, marker))
+            # The name the certificate carries, on loopback.
+            req = urllib.request.Request("%s127.0.0.1:%d%s" % (http, sport, path),
+                                         headers={"Host": "%s:%d" % (host, sport)})
+            if pki:
+                ctx.check_hostname = False      # the CA is what is checked
+            urllib.request.urlopen(req, timeout=5, context=ctx).read()
+    asyncio.run(session(port, marker, client_ctx(pki) if pki else None))
     rc, out, err = stop(chat, "chatroom")
-    check("chatroom exits 0 on SIGTERM", rc == 0, str(rc))
-    check("chatroom prints nothing after its banner", out == "" and err == "",
-          repr(out + err))
-    check("marker in no chatroom output", marker not in out + err + cbanner)
-    started, bad = writes_after_banner(clog, "ws://")
-    check("chatroom strace shows its banner", bool(started))
-    check("chatroom: no file written after startup", not bad, "\n".join(bad[:5]))
+    check("chatroom exits 0 on SIGTERM" + tag, rc == 0, str(rc))
+    check("chatroom prints nothing after its banner" + tag,
+          out == "" and err == "", repr(out + err))
+    check("marker in no chatroom output" + tag,
+          marker not in out + err + cbanner)
+    started, bad = writes_after_banner(clog, ws)
+    check("chatroom strace shows its banner" + tag, bool(started))
+    check("chatroom: no file written after startup" + tag, not bad,
+          "\n".join(bad[:5]))
     if serv is not None:
         rc, out, err = stop(serv, "servchat")
-        check("servchat exits 0 on SIGTERM", rc == 0, str(rc))
+        check("servchat exits 0 on SIGTERM" + tag, rc == 0, str(rc))
         extra = [l for l in out.splitlines()
-                 if not re.match(r"^servchat \S+: http://\S+/$", l)]
-        check("servchat prints nothing but its banner", not extra and
+                 if not re.match(r"^servchat \S+: https?://\S+/$", l)]
+        check("servchat prints nothing but its banner" + tag, not extra and
               err == "", repr(extra + [err]))
-        started, bad = writes_after_banner(slog, "http://")
-        check("servchat strace shows its banner", bool(started))
-        check("servchat: no file written after startup", not bad,
+        started, bad = writes_after_banner(slog, http)
+        check("servchat strace shows its banner" + tag, bool(started))
+        check("servchat: no file written after startup" + tag, not bad,
               "\n".join(bad[:5]))
     leftovers = sorted(set(os.listdir(tmp)) - {"chat.strace", "serv.strace"})
-    check("no file left in the working directory", not leftovers, str(leftovers))
+    check("no file left in the working directory" + tag, not leftovers,
+          str(leftovers))
 
 
-def test_memory_scan(tmp):
+def keylog_secrets(path):
+    """The secrets of a key log (NSS format: LABEL CLIENT_RANDOM SECRET)."""
+    out = []
+    with open(path) as f:
+        for line in f:
+            p = line.split()
+            if len(p) == 3 and not line.startswith("#"):
+                out.append((p[0], bytes.fromhex(p[2])))
+    return out
+
+
+def test_memory_scan(tmp, pki=None, keydir=None):
+    """pki: with TLS on; the clients' key log goes to keydir."""
+    tag = " (TLS)" if pki else ""
     marker = os.urandom(8).hex()
     port = free_port()
     env = dict(os.environ)
     env.pop("GLIBC_TUNABLES", None)     # the daemon must manage by itself
-    chat = subprocess.Popen([CHATROOM, "-c", str(port), "-4"], cwd=tmp, env=env,
+    chat = subprocess.Popen([CHATROOM, "-c", str(port), "-4"] + tls_args(pki),
+                            cwd=tmp, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     started.append(chat)
     chat.stdout.readline()
-    asyncio.run(session(port, marker))
+    keylog = os.path.join(keydir, "clients.keylog") if pki else None
+    ctx = client_ctx(pki, keylog) if pki else None
+    scheme = "wss" if pki else "ws"
+    kw = {"ssl": client_ctx(pki), "server_hostname": "sanctuary.test"} \
+        if pki else {}
+    asyncio.run(session(port, marker, ctx))
     time.sleep(0.5)     # let the relay's before-sleep free the closed conns
     needle = marker.encode()
     hits = scan_memory(chat.pid, needle)
@@ -223,21 +279,39 @@ def test_memory_scan(tmp):
     # that lives in a still-open room.
     control = os.urandom(8).hex()
 
+    live_log = os.path.join(keydir, "live.keylog") if pki else None
+    if pki:
+        kw["ssl"] = client_ctx(pki, live_log)
+
     async def keep_open():
         key = room_key()
-        ws = await websockets.connect("ws://127.0.0.1:%d/" % port)
+        ws = await websockets.connect("%s://127.0.0.1:%d/" % (scheme, port),
+                                      **kw)
         await ws.send("create 1 %s K%s everyone" % (key, control))
         await asyncio.wait_for(ws.recv(), 5)
         found = scan_memory(chat.pid, control.encode())
+        live = [label for label, sec in (keylog_secrets(live_log)
+                if pki else []) if scan_memory(chat.pid, sec) > 0]
         await ws.close()
-        return found
+        return found, live
 
-    control_hits = asyncio.run(keep_open())
+    secrets = keylog_secrets(keylog) if pki else []
+    leaked = [label for label, sec in secrets
+              if scan_memory(chat.pid, sec) > 0]
+    control_hits, live = asyncio.run(keep_open())
     stop(chat)
-    check("memory scan finds a live alias (scan works)", control_hits > 0,
-          str(control_hits))
-    check("relay memory holds the marker 0 times after /stop", hits == 0,
-          "%d hits" % hits)
+    check("memory scan finds a live alias (scan works)" + tag,
+          control_hits > 0, str(control_hits))
+    check("relay memory holds the marker 0 times after /stop" + tag,
+          hits == 0, "%d hits" % hits)
+    if pki:
+        check("the clients logged their TLS secrets (3 connections)",
+              len(secrets) >= 3 * 4, str(len(secrets)))
+        # The scan finds a secret an open connection still needs.
+        check("memory scan finds a live connection's TLS secret (scan "
+              "works)", bool(live), "none found")
+        check("relay memory holds none of the %d TLS secrets after /stop"
+              % len(secrets), not leaked, ", ".join(leaked[:6]))
 
 
 def test_no_core(tmp, binary, args):
@@ -271,6 +345,12 @@ def main():
         test_strace_session(tmp)
     with tempfile.TemporaryDirectory() as tmp:
         test_memory_scan(tmp)
+    with tempfile.TemporaryDirectory() as keydir:
+        pki = make_pki(keydir)
+        with tempfile.TemporaryDirectory() as tmp:
+            test_strace_session(tmp, pki)
+        with tempfile.TemporaryDirectory() as tmp:
+            test_memory_scan(tmp, pki, keydir)
     for binary, args in ((CHATROOM, ["-c", str(free_port()), "-4"]),
                          (SERVCHAT, ["-s", str(free_port()), "-c",
                                      str(free_port()), "-4"])):
