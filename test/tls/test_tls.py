@@ -3,8 +3,9 @@ test_tls.py: the relay over TLS (chatroom --tls-cert/--tls-key/--tls-min).
 
 A throw-away CA is made at test time with certtool: a server certificate for
 sanctuary.test and 127.0.0.1, an expired one, a second pair for reload. Python
-websockets (Debian's) talks wss trusting only that CA; gnutls-cli drives the
-renegotiation case. Every daemon must still be alive after its case and, on
+websockets (Debian's) and Node's ws (ws_peer.cjs, test/bench/baseline's pinned
+copy) talk wss trusting only that CA; gnutls-cli drives the renegotiation and
+cipher cases. Every daemon must still be alive after its case and, on
 SIGTERM, exit 0 having printed nothing after its banner but what the case
 expects on stderr.
 
@@ -357,6 +358,26 @@ async def t_one_write(b, d):
 	r.stop()
 
 
+BASELINE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
+    __file__))), "bench", "baseline", "node_modules")
+
+
+def t_node_ws(b, d):
+	"""Node's ws over wss: a room of two, 200 messages each way in order,
+	a clean close (OpenSSL's TLS 1.3 against GnuTLS)"""
+	r = Relay(b, d, args=FLOOD)
+	env = dict(os.environ, NODE_PATH=BASELINE)
+	p = subprocess.run(["node", os.path.join(os.path.dirname(
+	    os.path.abspath(__file__)), "ws_peer.cjs"), r.url,
+	    os.path.join(d, "ca.pem"), room_key(), "200"],
+	    stdin=subprocess.DEVNULL, capture_output=True, timeout=30, env=env)
+	out = p.stdout.decode(errors="replace") + p.stderr.decode(
+	    errors="replace")
+	eq(p.returncode, 0, "ws_peer: %s" % short(out, 300))
+	check(out.startswith("ok "), "ws_peer said %s" % short(out))
+	r.stop()
+
+
 def aes_hardware():
 	"""The relay's test: AES and carry-less multiply (x86) or AES and
 	PMULL (ARMv8) in /proc/cpuinfo's flags; other processors have none."""
@@ -424,8 +445,8 @@ def t_min13(b, d):
 
 
 CASES = [t_chat, t_wrong_name, t_expired, t_plaintext, t_stall, t_reload,
-    t_reload_broken, t_keylog, t_one_write, t_cipher, t_renegotiation,
-    t_min13]
+    t_reload_broken, t_keylog, t_one_write, t_cipher, t_node_ws,
+    t_renegotiation, t_min13]
 
 
 def main():
