@@ -538,8 +538,11 @@ def sc_wss_conns(ctx):
         ("Private_Dirty per connection", "B", "lower", "pd_per_conn_b"),
         ("Rss per connection", "B", "lower", "rss_per_conn_b"),
         ("set-ups per second (TCP, TLS, upgrade, join)", "", "higher",
-         lambda r: r["conns"] / r["setup_s"] if r.get("setup_s") else None))]
-    plain = []
+         lambda r: r["conns"] / r["setup_s"] if r.get("setup_s") else None),
+        ("set-ups per relay CPU-second", "", "higher",
+         lambda r: r["conns"] / r["setup_relay_cpu_s"]
+         if r.get("setup_relay_cpu_s", 0) > 0 else None))]
+    plain, plain_setup = [], []
     args = ["--mode", "idle", "--conns", conns, "--rooms", rooms]
     for run in range(ctx.runs):
         for side in ("p", "s", "b"):
@@ -557,11 +560,15 @@ def sc_wss_conns(ctx):
                 record(sec, rows, side, run, res, why)
             elif res is not None:
                 plain.append(res["pd_per_conn_b"])
+                if res.get("setup_relay_cpu_s", 0) > 0:
+                    plain_setup.append(res["conns"] / res["setup_relay_cpu_s"])
     if plain:
         sec.notes.append("the relay over ws:// in the same runs: Private_Dirty "
                          "per connection %s B (%s–%s)" % (
                              fmt(statistics.median(plain)), fmt(min(plain)),
                              fmt(max(plain))))
+    plain_note(sec, "the relay, set-ups per relay CPU-second", plain_setup,
+               rows[3][0].vals["s"])
     return sec
 
 

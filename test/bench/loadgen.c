@@ -39,7 +39,8 @@
  * senders size window|rate,msg_rate conns setup_s seconds sent [skipped]
  * deliveries deliveries_per_s [relay_cpu_s deliveries_per_cpu_s] gen_cpu_s
  * p50_us p90_us p99_us p999_us max_us mean_us unparsed. idle: mode conns
- * rooms members setup_s {rss,pss,pd}_{before,joined,after}_kb
+ * rooms members setup_s setup_relay_cpu_s (the relay's CPU time during
+ * setup) {rss,pss,pd}_{before,joined,after}_kb
  * rss_per_conn_b pd_per_conn_b. Both: errors closed close_codes
  * error_codes, the last two as "1008x3,1006x1" and "floodx2". relay_cpu_s
  * (with --pid) is -1 if the relay was gone at the end; gen_cpu_s is our
@@ -754,6 +755,8 @@ report_idle(const struct mem *before, const struct mem *joined,
 	json_u("rooms", B.nrooms);
 	json_u("members", B.members);
 	json_f("setup_s", (double)B.t_setup / 1e9);
+	json_f("setup_relay_cpu_s", B.relay_cpu0 < 0 || B.relay_cpu1 < 0 ? -1 :
+	    B.relay_cpu1 - B.relay_cpu0);
 	json_i("rss_before_kb", before->rss);
 	json_i("pss_before_kb", before->pss);
 	json_i("pd_before_kb", before->pd);
@@ -1739,7 +1742,9 @@ idle_run(void)
 	size_t i;
 
 	proc_mem(&before);
+	B.relay_cpu0 = proc_cpu(B.pid);
 	setup_run();
+	B.relay_cpu1 = proc_cpu(B.pid);
 	idle_wait(opt(O_SETTLE));
 	proc_mem(&joined);
 	for (i = 0; i < B.nconns; i++)
