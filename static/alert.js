@@ -12,7 +12,8 @@ export const prefs = {
 	on: 'direct',		/* 'direct' (whispers, mentions), 'all', 'none' */
 	sound: true,
 	notify: false,
-	preview: false		/* put the alias and text in notifications */
+	preview: false,		/* put the alias and text in notifications */
+	typing: true		/* send and show typing (typing.js) */
 };
 
 

@@ -4,6 +4,7 @@
  * and attached images.
  */
 
+import {prefs} from './alert.js';
 import {utf8Length, sameAlias, errorText} from './proto.js';
 import {imageMessage} from './image.js';
 import {exitRoom} from './leave.js';
@@ -179,6 +180,19 @@ function onKey(ev) {
 	}
 }
 
+/*
+ * Tells the room we type (Session.typing throttles it): not for a command,
+ * not while whispering (that would tell everyone of a private word), never
+ * when switched off.
+ */
+function typingNow() {
+	const s = state.session;
+	const v = ui.message.value;
+	if (s && prefs.typing && !state.whisperTarget && v.trim() &&
+	    (!v.startsWith('/') || v.startsWith('//')))
+		s.typing();
+}
+
 /* For browsers without CSS field-sizing: grow with the text, up to 6 lines. */
 function growComposer() {
 	const lines = ui.message.value.split('\n').length;
@@ -208,6 +222,7 @@ export function composerInit() {
 	ui.message.addEventListener('input', () => {
 		growComposer();
 		suggestUpdate();
+		typingNow();
 	});
 	ui.message.addEventListener('click', suggestUpdate);
 	ui.message.addEventListener('blur', suggestClose);

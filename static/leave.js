@@ -11,6 +11,7 @@ import {showLobby, lobbyNote, selectTab} from './lobby.js';
 import {logClear} from './log.js';
 import {closeMembers} from './room.js';
 import {suggestClose} from './suggest.js';
+import {typingClear} from './typing.js';
 import {setWhisper} from './composer.js';
 import {state} from './state.js';
 import {ui, TITLE} from './ui.js';
@@ -31,6 +32,7 @@ const ENDINGS = {
 function coverTracks() {
 	closeDialogs();
 	logClear();
+	typingClear();
 	suggestClose();
 	ui.memberList.replaceChildren();
 	ui.message.value = '';

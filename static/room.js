@@ -9,6 +9,7 @@ import {leaveRoom} from './leave.js';
 import {lobbyNote, resetButtons} from './lobby.js';
 import {notice, addMessage, bumpUnread, colorClass, logClear} from './log.js';
 import {state} from './state.js';
+import {typingFrom, typingStop} from './typing.js';
 import {ui, el} from './ui.js';
 
 function plural(n, one, many) {
@@ -140,6 +141,7 @@ export function roomEvents(s) {
 			renderMembers();
 		},
 		left: (a, fw) => {
+			typingStop(a);
 			if (fw && fw.text)
 				notice(a + ' left: “' + fw.text + '”', 'leave');
 			else if (fw && fw.bad)
@@ -154,10 +156,13 @@ export function roomEvents(s) {
 			renderMembers();
 		},
 		kicked: (a, by) => {
+			typingStop(a);
 			notice(a + ' was removed by ' + (by === s.alias ? 'you' : by) + '.', 'leave');
 			renderMembers();
 		},
+		typing: (a) => typingFrom(a),
 		message: (m) => {
+			typingStop(m.from);
 			addMessage({from: m.from, html: m.text, mine: false,
 			    whisper: m.whisper});
 		},

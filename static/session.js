@@ -34,6 +34,8 @@ const ACK_WAIT = 10000;
 const PING_IDLE = 10000;
 const PONG_WAIT = 5000;
 const BEAT = 1000;
+/* Typing (version 2): at most one frame per TYPING_EVERY; one older than that is dropped unsent. */
+export const TYPING_EVERY = 3000;
 /* Overhead of a version 2 plaintext over TEXT: SIG and the fields but TEXT. */
 const V2_FIELDS = 64 + 16 + 1 + 16 + 1 + 22 + 5;
 
@@ -82,6 +84,7 @@ export class Session {
 		this.freshKey = opts.freshKey || null;	/* async () => ROOMKEY */
 		this.rekeying = null;	/* {id, next, kick, why} until the ack */
 		this.rotateDue = false;	/* someone left a rotate-on-leave room */
+		this.typedAt = -TYPING_EVERY;	/* when our last typing frame was queued */
 	}
 
 	emit(name, ...args) {
@@ -393,6 +396,9 @@ export class Session {
 				this.roomKey = this.e2e.roomKey;
 			this.pump();
 			break;
+		case 'typing':
+			this.emit('typing', m.from);
+			break;
 		case 'bad':
 			this.emit('unverified', m.from, m.cmd === 'purr');
 			break;
@@ -401,7 +407,7 @@ export class Session {
 			this.emit('notice', 'A message from ' + m.from + ' names another key for this room’s current epoch: the relay may be giving members different keys.', 'split');
 			break;
 		default:
-			break;	/* a repeat, typing, an image part: nothing to show */
+			break;	/* a repeat: nothing to show */
 		}
 	}
 
@@ -709,6 +715,11 @@ export class Session {
 			return;
 		while (this.queue.length && this.ws && this.ws.readyState === 1 &&
 		    this.state === 'online' && !this.held(this.queue[0])) {
+			const q = this.queue[0];
+			if (q.typing && performance.now() - q.at > TYPING_EVERY) {
+				this.queue.shift();	/* stale: no longer typing */
+				continue;
+			}
 			if (!this.take()) {
 				const wait = Math.ceil((1 - this.tokens) * 1000 / RATE) + 5;
 				this.pumpTimer = this.later(() => {
@@ -769,6 +780,21 @@ export class Session {
 		    C.seal(this.key, 'msg', this.alias, text)});
 	}
 
+	/*
+	 * The person is typing (version 2): a `typing` message to the room, at
+	 * most once per TYPING_EVERY. It is no chat message: no delivery mark,
+	 * no outbox, no resend; one that waited longer than that goes unsent.
+	 */
+	typing() {
+		const now = performance.now();
+		if (!this.e2e || !this.e2e.ready() || this.state !== 'online' ||
+		    now - this.typedAt < TYPING_EVERY)
+			return;
+		this.typedAt = now;
+		this.enqueue({typing: true, at: now, build: (seq) => this.e2e &&
+		    'msg ' + seq + ' ' + this.e2e.seal('typing', '', seq)});
+	}
+
 	whisper(to, text, onState) {
 		if (!this.canSend())
 			return null;
@@ -809,6 +835,7 @@ export class Session {
 			this.end('exit', null);
 			return;
 		}
+		this.queue = this.queue.filter((it) => !it.typing);
 		if (this.e2e && this.e2e.ready())
 			for (const it of this.queue)
 				if (!it.frame)

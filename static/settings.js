@@ -1,5 +1,5 @@
 /*
- * The room menu (alerts, sound, notifications) and the theme switch of the
+ * The room menu (alerts, sound, notifications, typing) and the theme switch of the
  * lobby and the menu. Every choice lives in this tab's memory (alert.js's
  * prefs, an attribute on <html>): nothing is stored, so a new tab starts
  * from the defaults.
@@ -7,6 +7,7 @@
 
 import {prefs, notifyPossible, askNotify} from './alert.js';
 import {state} from './state.js';
+import {typingClear} from './typing.js';
 import {ui} from './ui.js';
 
 /* 'system' follows the device; 'light' and 'dark' override it. */
@@ -26,6 +27,7 @@ function syncMenu() {
 	ui.prefSound.checked = prefs.sound;
 	ui.prefNotify.checked = prefs.notify;
 	ui.prefPreview.checked = prefs.preview;
+	ui.prefTyping.checked = prefs.typing;
 	ui.prefPreview.disabled = !prefs.notify;
 	const can = notifyPossible();
 	ui.prefNotify.disabled = !can;
@@ -88,6 +90,11 @@ export function settingsInit() {
 			prefs.preview = t.checked;
 		else if (t === ui.prefNotify)
 			onNotify();
+		else if (t === ui.prefTyping) {
+			prefs.typing = t.checked;
+			if (!t.checked)
+				typingClear();
+		}
 	});
 	document.addEventListener('change', (ev) => {
 		if (ev.target.dataset && ev.target.dataset.themeChoice !== undefined)

@@ -40,7 +40,8 @@ export const ui = {
 	rotateBox: $('rotate-box'), rotateButton: $('rotate-button'),
 	prefRotate: $('pref-rotate'),
 	prefSound: $('pref-sound'), prefNotify: $('pref-notify'),
-	prefPreview: $('pref-preview'), notifyHint: $('notify-hint')
+	prefPreview: $('pref-preview'), notifyHint: $('notify-hint'),
+	prefTyping: $('pref-typing'), typing: $('typing')
 };
 
 export function el(tag, cls, text) {

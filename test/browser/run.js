@@ -24,6 +24,7 @@ import {MESSAGE_PAYLOADS, ALIAS_PAYLOADS} from './payloads.js';
 import {tlsScenarios} from './tls.js';
 import {uxScenarios} from './ux.js';
 import {v2Scenarios, v2Init, RawMember} from './v2.js';
+import {mediaScenarios} from './media.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '../..');
@@ -1111,7 +1112,7 @@ async function main() {
 	}, SUITE_LIMIT_MS);
 	try {
 		await setup();
-		/* SANCTUARY_ONLY=ux or =v2 runs just the cases of ux.js or v2.js (development). */
+		/* SANCTUARY_ONLY=ux, =v2 or =media runs just the cases of that file (development). */
 		const only = process.env.SANCTUARY_ONLY;
 		if (!only)
 			await scenarios();
@@ -1122,6 +1123,10 @@ async function main() {
 			await v2Scenarios({run, users, person, lobbyUrl, inRoom, inLobby, say,
 			    waitLog, countLog, logText, lastFrom, joinWithLink, shot, proxy, raw,
 			    RELAY: 'ws://127.0.0.1:' + relayPort + '/', ROOT, nacl});
+		if (!only || only === 'media')
+			await mediaScenarios({run, users, person, lobbyUrl, inRoom, say,
+			    waitLog, countLog, logText, joinWithLink, shot, axeBoth, proxy,
+			    raw, RELAY: 'ws://127.0.0.1:' + relayPort + '/', ROOT});
 		if (!only)
 			await tlsScenarios(run, {BUILD, SHOTS, UA});
 	} catch (e) {
