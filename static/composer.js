@@ -6,9 +6,10 @@
 
 import {prefs} from './alert.js';
 import {utf8Length, sameAlias, errorText} from './proto.js';
-import {imageMessage} from './image.js';
+import {imageMessage, imageParts} from './image.js';
+import {MAX_IMAGE_BYTES, MAX_PARTS, partBytesFor} from './imgparts.js';
 import {exitRoom} from './leave.js';
-import {notice, addMessage, markDelivery} from './log.js';
+import {notice, addMessage, addImage, markDelivery} from './log.js';
 import {state} from './state.js';
 import {COMMANDS, suggestUpdate, suggestKey, suggestClose} from './suggest.js';
 import {ui} from './ui.js';
@@ -45,12 +46,12 @@ function tooLong(kind, to, text) {
  * Shows a message of ours with its delivery: pending until the relay
  * acknowledges it, then sent, or not sent with Retry.
  */
-function sendMine(s, send, shown) {
+function sendMine(s, send, shown, add = addMessage) {
 	let m = null;
 	const it = send((st, why) => m && markDelivery(m, st, why,
 	    () => s.retry(it)));
 	if (it) {
-		m = addMessage(shown);
+		m = add(shown);
 		if (m)
 			markDelivery(m, it.state, null, () => s.retry(it));
 	}
@@ -199,6 +200,23 @@ function growComposer() {
 	ui.message.rows = Math.min(6, Math.max(1, lines));
 }
 
+/*
+ * Version 2: the photo at up to 1600 px, in parts; at most MAX_PARTS parts
+ * and MAX_IMAGE_BYTES, whichever is smaller, after re-encoding.
+ */
+async function sendParts(s, file, to) {
+	const kind = to ? 'purr' : 'msg';
+	const max = Math.min(MAX_IMAGE_BYTES,
+	    MAX_PARTS * partBytesFor(s.maxTextBytes(kind, to)));
+	const img = await imageParts(file, max);
+	if (state.session !== s)
+		return;
+	if (!sendMine(s, (cb) => s.sendImage(img.bytes, img.mime, to, cb),
+	    {from: s.alias, mine: true, whisper: !!to, to, mime: img.mime,
+		bytes: img.bytes}, addImage))
+		notice('This image could not be sent.', 'warn');
+}
+
 async function sendImage(file) {
 	const s = state.session;
 	if (!s || !file)
@@ -207,6 +225,11 @@ async function sendImage(file) {
 	const max = s.maxTextBytes(to ? 'purr' : 'msg', to || '');
 	const n = notice('Preparing the image…', 'muted');
 	try {
+		if (s.e2e) {
+			await sendParts(s, file, to);
+			n.remove();
+			return;
+		}
 		const html = await imageMessage(file, max);
 		n.remove();
 		sendText(html, to);

@@ -210,7 +210,7 @@ function onAliasSubmit(ev) {
 /* Closes every dialog and empties what they showed (leaving a room). */
 export function closeDialogs() {
 	for (const d of [ui.inviteDialog, ui.memberDialog, ui.leaveDialog,
-	    ui.aliasDialog, ui.menuDialog])
+	    ui.aliasDialog, ui.menuDialog, ui.imageDialog])
 		if (d.open)
 			d.close();
 	ui.inviteLink.value = '';

@@ -105,13 +105,13 @@ export class E2E {
 		    this.keys.sign.secretKey);
 	}
 
-	/* BODY of a whisper to TO, or null if TO's keys are unknown. */
-	sealTo(to, text, seq) {
+	/* BODY of a whisper (or KIND img) to TO, or null if TO's keys are unknown. */
+	sealTo(to, text, seq, kind = 'purr') {
 		const p = this.peers.get(to);
 		if (!p)
 			return null;
 		return V.sealPurr(p.bpk, this.keys.box.secretKey,
-		    this.fields('purr', to, seq, text), this.keys.sign.secretKey);
+		    this.fields(kind, to, seq, text), this.keys.sign.secretKey);
 	}
 
 	/* The roster whisper for TO (a newcomer, or a member resuming). */

@@ -1,7 +1,9 @@
 /*
  * Image attachments: decode the file locally, downscale on a canvas and
- * re-encode (WebP, else JPEG) until the whole message fits the relay's frame
- * limit. Re-encoding also drops EXIF data such as GPS position.
+ * re-encode (WebP, else JPEG). In a version 2 room a photo keeps up to 1600
+ * px on its long side and travels in parts (imgparts.js); in version 1 it
+ * must fit one message. Re-encoding also drops EXIF data such as GPS
+ * position.
  */
 
 const SIZES = [1600, 1280, 1024, 800, 640, 480, 360, 256, 160];
@@ -28,7 +30,7 @@ async function decode(file) {
 	}
 }
 
-function encode(source, w, h, type, quality) {
+function draw(source, w, h) {
 	const canvas = document.createElement('canvas');
 	canvas.width = w;
 	canvas.height = h;
@@ -37,16 +39,25 @@ function encode(source, w, h, type, quality) {
 	g.fillStyle = '#ffffff';
 	g.fillRect(0, 0, w, h);
 	g.drawImage(source, 0, 0, w, h);
+	return canvas;
+}
+
+function encode(source, w, h, type, quality) {
+	const canvas = draw(source, w, h);
 	const url = canvas.toDataURL(type, quality);
 	canvas.width = canvas.height = 1;
 	return url;
 }
 
-/*
- * Returns the HTML of an <img> message for FILE whose UTF-8 length is at most
- * MAXBYTES, or throws an Error with a sentence for the user.
- */
-export async function imageMessage(file, maxBytes) {
+function encodeBlob(source, w, h, type, quality) {
+	const canvas = draw(source, w, h);
+	return new Promise((resolve) => canvas.toBlob((b) => {
+		canvas.width = canvas.height = 1;
+		resolve(b);
+	}, type, quality));
+}
+
+async function readable(file) {
 	if (!file || !/^image\//.test(file.type))
 		throw new Error('That file is not an image.');
 	let src;
@@ -55,11 +66,46 @@ export async function imageMessage(file, maxBytes) {
 	} catch (e) {
 		throw new Error('This image could not be read.', {cause: e});
 	}
-	const w0 = src.width || src.naturalWidth, h0 = src.height || src.naturalHeight;
-	if (!w0 || !h0)
+	const w = src.width || src.naturalWidth, h = src.height || src.naturalHeight;
+	if (!w || !h)
 		throw new Error('This image could not be read.');
 	const probe = encode(src, 1, 1, 'image/webp', 0.5);
-	const type = probe.startsWith('data:image/webp') ? 'image/webp' : 'image/jpeg';
+	return {src, w, h,
+		type: probe.startsWith('data:image/webp') ? 'image/webp' : 'image/jpeg'};
+}
+
+/*
+ * FILE re-encoded at up to 1600 px on its long side in at most MAXBYTES:
+ * {bytes, mime, width, height}; throws an Error with a sentence for the
+ * user.
+ */
+export async function imageParts(file, maxBytes) {
+	const {src, w: w0, h: h0, type} = await readable(file);
+	try {
+		for (const max of SIZES) {
+			const s = Math.min(1, max / Math.max(w0, h0));
+			const w = Math.max(1, Math.round(w0 * s));
+			const h = Math.max(1, Math.round(h0 * s));
+			for (const q of QUALITIES) {
+				const b = await encodeBlob(src, w, h, type, q);
+				if (b && b.size <= maxBytes)
+					return {bytes: new Uint8Array(await b.arrayBuffer()),
+						mime: b.type, width: w, height: h};
+			}
+		}
+	} finally {
+		if (typeof src.close === 'function')
+			src.close();
+	}
+	throw new Error('This image is too detailed to send, even made small.');
+}
+
+/*
+ * Returns the HTML of an <img> message for FILE whose UTF-8 length is at most
+ * MAXBYTES, or throws an Error with a sentence for the user.
+ */
+export async function imageMessage(file, maxBytes) {
+	const {src, w: w0, h: h0, type} = await readable(file);
 	try {
 		for (const max of SIZES) {
 			const s = Math.min(1, max / Math.max(w0, h0));

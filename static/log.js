@@ -205,14 +205,57 @@ function foldIfLong(m, bubble) {
 	m.append(b);
 }
 
-/* Adds one chat message. Returns the message element, or null. */
-export function addMessage({from, html, mine, whisper, to}) {
-	let frag;
-	try {
-		frag = renderMessage(html);
-	} catch (e) {
-		notice('A message from ' + (mine ? 'you' : from) + ' could not be displayed.', 'warn');
-		return null;
+/* Standard base64 of BYTES, in slices (String.fromCharCode takes so many arguments). */
+function base64(bytes) {
+	let bin = '';
+	for (let i = 0; i < bytes.length; i += 0x8000)
+		bin += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+	return btoa(bin);
+}
+
+/* Tapping IMG (or Enter, Space on it) opens it full size in the viewer. */
+function openable(img) {
+	img.tabIndex = 0;
+	img.setAttribute('role', 'button');
+	img.setAttribute('aria-label', 'Open the image full size');
+	const open = () => {
+		ui.imageFull.src = img.src;
+		ui.imageDialog.showModal();
+	};
+	img.addEventListener('click', open);
+	img.addEventListener('keydown', (ev) => {
+		if (ev.key === 'Enter' || ev.key === ' ') {
+			ev.preventDefault();
+			open();
+		}
+	});
+}
+
+/*
+ * Adds an image that came in parts (version 2): BYTES of MIME, already
+ * verified. Shown as a data: URL, as images in messages are.
+ */
+export function addImage({from, mine, whisper, to, mime, bytes}) {
+	const img = document.createElement('img');
+	img.alt = 'image';
+	img.src = 'data:' + mime + ';base64,' + base64(bytes);
+	const frag = document.createDocumentFragment();
+	frag.append(img);
+	return addMessage({from, mine, whisper, to, frag});
+}
+
+/*
+ * Adds one chat message: HTML, rendered here, or FRAG, nodes made by the
+ * page. Returns the message element, or null.
+ */
+export function addMessage({from, html, mine, whisper, to, frag}) {
+	if (!frag) {
+		try {
+			frag = renderMessage(html);
+		} catch (e) {
+			notice('A message from ' + (mine ? 'you' : from) + ' could not be displayed.', 'warn');
+			return null;
+		}
 	}
 	if (isEmptyRender(frag))
 		return null;
@@ -241,9 +284,11 @@ export function addMessage({from, html, mine, whisper, to}) {
 	const bubble = el('div', 'bubble');
 	/* Each message finds its own direction: Arabic reads right to left. */
 	bubble.dir = 'auto';
-	if (frag.childNodes.length === 1 && frag.firstChild.nodeName === 'IMG')
+	if (frag.childNodes.length === 1 && frag.firstChild.nodeName === 'IMG') {
 		bubble.classList.add('media');
-	const text = frag.textContent;
+		openable(frag.firstChild);
+	}
+	const text = frag.textContent || (frag.querySelector('img') ? 'an image' : '');
 	const me = state.session ? state.session.alias : '';
 	const mention = !mine && mentions(text, me);
 	bubble.append(frag);
@@ -309,6 +354,8 @@ function onVisibility() {
 }
 
 export function logInit() {
+	ui.imageDialog.addEventListener('close', () => ui.imageFull.removeAttribute('src'));
+	ui.imageDialog.addEventListener('click', () => ui.imageDialog.close());
 	document.addEventListener('visibilitychange', onVisibility);
 	ui.log.addEventListener('scroll', onScroll, {passive: true});
 	new ResizeObserver(onResize).observe(ui.log);

@@ -7,7 +7,7 @@ import {openInvite, openMember, askNewAlias} from './dialogs.js';
 import {formatInvite} from './invite.js';
 import {leaveRoom} from './leave.js';
 import {lobbyNote, resetButtons} from './lobby.js';
-import {notice, addMessage, bumpUnread, colorClass, logClear} from './log.js';
+import {notice, addMessage, addImage, bumpUnread, colorClass, logClear} from './log.js';
 import {state} from './state.js';
 import {typingFrom, typingStop} from './typing.js';
 import {ui, el} from './ui.js';
@@ -165,6 +165,15 @@ export function roomEvents(s) {
 			typingStop(m.from);
 			addMessage({from: m.from, html: m.text, mine: false,
 			    whisper: m.whisper});
+		},
+		image: (m) => {
+			typingStop(m.from);
+			addImage({from: m.from, mine: false, whisper: m.whisper,
+			    mime: m.mime, bytes: m.bytes});
+		},
+		imageFailed: (from, whisper) => {
+			notice('An image ' + (whisper ? 'whispered ' : '') + 'from ' + from +
+			    ' could not be received.', 'warn');
 		},
 		unverified: (from, whisper) => {
 			notice('A ' + (whisper ? 'whisper' : 'message') + ' from ' + from +

@@ -17,6 +17,7 @@
 
 import * as C from './crypto.js';
 import {E2E} from './e2e.js';
+import {ImageParts, splitImage, partBytesFor} from './imgparts.js';
 import * as P from './proto.js';
 
 /* Kept below the relay's default bucket (20 burst, 5/s) with a margin. */
@@ -85,6 +86,8 @@ export class Session {
 		this.rekeying = null;	/* {id, next, kick, why} until the ack */
 		this.rotateDue = false;	/* someone left a rotate-on-leave room */
 		this.typedAt = -TYPING_EVERY;	/* when our last typing frame was queued */
+		this.images = new ImageParts();	/* image parts coming in (version 2) */
+		this.imageTimer = null;
 	}
 
 	emit(name, ...args) {
@@ -349,8 +352,13 @@ export class Session {
 		return true;
 	}
 
-	/* Retry: the same frame (same SEQ) goes again. */
+	/* Retry: the same frame (same SEQ) goes again; for an image, each failed part. */
 	retry(it) {
+		if (it && it.parts) {
+			for (const p of it.parts)
+				this.retry(p);
+			return;
+		}
 		if (!it || !it.frame || this.state === 'ended' ||
 		    it.state !== 'failed' || this.queue.includes(it))
 			return;
@@ -399,6 +407,9 @@ export class Session {
 		case 'typing':
 			this.emit('typing', m.from);
 			break;
+		case 'img':
+			this.onImagePart(m.from, r.text, m.cmd === 'purr');
+			break;
 		case 'bad':
 			this.emit('unverified', m.from, m.cmd === 'purr');
 			break;
@@ -409,6 +420,29 @@ export class Session {
 		default:
 			break;	/* a repeat: nothing to show */
 		}
+	}
+
+	/* A verified image part: the image once whole, a note if it fails. */
+	onImagePart(from, text, whisper) {
+		const r = this.images.add(from, whisper, text, performance.now());
+		if (r && r.done)
+			this.emit('image', {from, whisper, mime: r.done.mime,
+			    bytes: r.done.bytes});
+		else if (r && r.failed)
+			this.emit('imageFailed', from, whisper);
+		this.watchImages();
+	}
+
+	/* While parts are pending, look once a second for images past their deadline. */
+	watchImages() {
+		if (this.imageTimer || this.images.size === 0 || this.state === 'ended')
+			return;
+		this.imageTimer = this.later(() => {
+			this.imageTimer = null;
+			for (const g of this.images.expire(performance.now()))
+				this.emit('imageFailed', g.from, g.whisper);
+			this.watchImages();
+		}, 1000);
 	}
 
 	/*
@@ -807,6 +841,45 @@ export class Session {
 		    C.seal(this.key, 'purr', this.alias, text)});
 	}
 
+	/*
+	 * Sends an image (version 2): BYTES of MIME in `img` parts to the room,
+	 * or whispered to TO. onState follows the whole: failed if a part
+	 * failed, sent once every part is acknowledged. Returns the item to
+	 * retry(), or null if it cannot go (no session, or too big).
+	 */
+	sendImage(bytes, mime, to, onState) {
+		if (!this.canSend() || !this.e2e)
+			return null;
+		const kind = to ? 'purr' : 'msg';
+		const texts = splitImage(bytes, mime,
+		    partBytesFor(this.maxTextBytes(kind, to)));
+		if (!texts)
+			return null;
+		const group = {state: 'queued', parts: []};
+		const update = (st, why) => {
+			const all = group.parts.map((p) => p.state);
+			const now = all.includes('failed') ? 'failed' :
+			    all.every((s) => s === 'sent') ? 'sent' :
+			    all.includes('queued') ? 'queued' : 'wait';
+			if (now !== group.state || now === 'failed') {
+				group.state = now;
+				if (onState)
+					onState(now, why);
+			}
+		};
+		group.parts = texts.map((text) => ({onState: update, build: (seq) => {
+			if (!this.e2e)
+				return null;
+			if (!to)
+				return 'msg ' + seq + ' ' + this.e2e.seal('img', text, seq);
+			const b = this.e2e.sealTo(to, text, seq, 'img');
+			return b ? 'purr ' + seq + ' ' + to + ' ' + b : null;
+		}}));
+		for (const it of group.parts)
+			this.enqueue(it);
+		return group;
+	}
+
 	kick(alias) {
 		if (this.e2e)
 			this.rekey(alias).catch(() => this.emit('notice',
@@ -897,6 +970,8 @@ export class Session {
 		this.beatTimer = null;
 		this.queue.length = 0;
 		this.outbox.clear();
+		this.images.clear();
+		this.imageTimer = null;
 		this.dropSocket();
 		this.wipeKeys();
 		this.token = null;

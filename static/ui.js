@@ -41,7 +41,8 @@ export const ui = {
 	prefRotate: $('pref-rotate'),
 	prefSound: $('pref-sound'), prefNotify: $('pref-notify'),
 	prefPreview: $('pref-preview'), notifyHint: $('notify-hint'),
-	prefTyping: $('pref-typing'), typing: $('typing')
+	prefTyping: $('pref-typing'), typing: $('typing'),
+	imageDialog: $('image-dialog'), imageFull: $('image-full')
 };
 
 export function el(tag, cls, text) {

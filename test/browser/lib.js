@@ -140,6 +140,7 @@ export class CutProxy {
 		/* names whose relay frames go to recorded, as a network observer sees them */
 		this.recording = new Set();
 		this.recorded = [];
+		this.upBytes = {};	/* name -> bytes from the browser to the relay */
 		this.server = net.createServer((c) => this.accept(c));
 	}
 
@@ -172,6 +173,9 @@ export class CutProxy {
 			up.on('error', () => client.destroy());
 			client.on('error', () => up.destroy());
 			up.write(head);
+			client.on('data', (chunk) => {
+				this.upBytes[rec.name] = (this.upBytes[rec.name] || 0) + chunk.length;
+			});
 			client.pipe(up);
 			const hook = rec.name && this.tamper.get(rec.name);
 			if (hook)

@@ -7,6 +7,7 @@
  */
 
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import {RawMember} from './v2.js';
 
 let H;
@@ -121,4 +122,150 @@ export async function mediaScenarios(h) {
 		await setPref(tom, 'pref-typing', true);
 		st.eye = eye;
 	}, {timeout: 60000});
+	H.st = st;
+	await imageScenarios();
+}
+
+/*
+ * A photo-like 2400x1600 JPEG made in U's page (gradients, shapes, a little
+ * seeded noise), as a Buffer.
+ */
+async function photo(u, width, height, mime = 'image/jpeg') {
+	const b64 = await u.page.evaluate(async ([w, h, type]) => {
+		const c = document.createElement('canvas');
+		c.width = w;
+		c.height = h;
+		const g = c.getContext('2d');
+		const sky = g.createLinearGradient(0, 0, 0, h);
+		sky.addColorStop(0, '#6aa8d8');
+		sky.addColorStop(0.6, '#f2d9a6');
+		sky.addColorStop(1, '#4b6b3a');
+		g.fillStyle = sky;
+		g.fillRect(0, 0, w, h);
+		let seed = 12;
+		const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+		for (let i = 0; i < 60; i++) {
+			g.fillStyle = 'hsl(' + Math.floor(rnd() * 360) + ' 45% ' +
+			    Math.floor(30 + rnd() * 40) + '%)';
+			g.beginPath();
+			g.arc(rnd() * w, h / 2 + rnd() * h / 2, 20 + rnd() * w / 10, 0, 7);
+			g.fill();
+		}
+		const d = g.getImageData(0, 0, w, h);
+		for (let i = 0; i < d.data.length; i += 4) {
+			const n = (rnd() - 0.5) * 24;
+			d.data[i] += n;
+			d.data[i + 1] += n;
+			d.data[i + 2] += n;
+		}
+		g.putImageData(d, 0, 0);
+		g.fillStyle = '#222';
+		g.font = Math.floor(h / 8) + 'px sans-serif';
+		g.fillText('2400 x 1600', w / 10, h / 4);
+		const blob = await new Promise((r) => c.toBlob(r, type, 0.92));
+		const bytes = new Uint8Array(await blob.arrayBuffer());
+		let bin = '';
+		for (let i = 0; i < bytes.length; i += 0x8000)
+			bin += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+		return btoa(bin);
+	}, [width, height, mime]);
+	return Buffer.from(b64, 'base64');
+}
+
+/* The sizes of the images in U's log from others, as "WxH". */
+async function imagesIn(u, sel = '#log .msg:not(.mine) .bubble.media img') {
+	return u.page.$$eval(sel, (imgs) => imgs.filter((i) => i.complete && i.naturalWidth)
+	    .map((i) => i.naturalWidth + 'x' + i.naturalHeight));
+}
+
+export async function imageScenarios() {
+	const {run, waitLog, countLog} = H;
+	const P = await import(path.join(H.ROOT, 'static/imgparts.js'));
+	const st2 = {};
+
+	await run.test('images: a 2400x1600 photo arrives 1600x1067 in parts, verified, opens full size; parts that never complete or do not verify show a note', async () => {
+		const {tia, tom} = H.users;
+		const eye = H.st.eye;
+		const NOTE = 'An image from eye could not be received.';
+		/* A valid image built by the test from the spec, in 3 parts. */
+		const small = await photo(tia, 64, 48, 'image/png');
+		for (const t of P.splitImage(new Uint8Array(small), 'image/png',
+		    Math.ceil(small.length / 3)))
+			eye.send(eye.msg(t, {kind: 'img'}));
+		await tia.page.waitForFunction(() => document.querySelectorAll(
+		    '#log .msg:not(.mine) .bubble.media img').length === 1);
+		await tia.page.waitForFunction(() => {
+			const i = document.querySelector('#log .msg:not(.mine) .bubble.media img');
+			return i.complete && i.naturalWidth > 0;
+		});
+		assert.deepEqual(await imagesIn(tia), ['64x48']);
+
+		/* The hostile parts first, so their deadline passes during the rest. */
+		const part = (id, i, n, hash, data, mime = 'image/png') =>
+		    eye.msg([id, i, n, mime, hash].join(' ') + '\n' + data, {kind: 'img'});
+		const fake = P.imageHash(new Uint8Array([1, 2, 3]));
+		const t0 = Date.now();
+		/* Complete, but the hash is not the whole's. */
+		eye.send(part('badhash', 0, 1, P.imageHash(new Uint8Array([9])), 'AQID'));
+		/* More parts than the spec allows. */
+		eye.send(part('toomany', 0, 65, fake, 'AQID'));
+		eye.send(eye.msg('eye-after-bad'));
+		await waitLog(tia, 'eye-after-bad');
+		assert.equal(await countLog(tia, NOTE), 2, 'bad parts not each noted once');
+		eye.send(part('pendA', 0, 2, fake, 'AQID'));
+		eye.send(part('pendB', 0, 2, fake, 'AQID'));
+		/* A third image in progress from one sender is over the bound. */
+		eye.send(part('pendC', 0, 2, fake, 'AQID'));
+		eye.send(part('pendC', 1, 2, fake, 'AQID'));
+		eye.send(eye.msg('eye-after-parts'));
+		await waitLog(tia, 'eye-after-parts');
+		assert.equal(await countLog(tia, NOTE), 3, 'over the bound not noted once');
+		assert.equal(await tia.page.$$eval('#log .msg:not(.mine) img', (i) => i.length), 1,
+		    'a part or an unverified image shown');
+		/* tom sends a 2400x1600 photo through the attach button. */
+		const big = await photo(tom, 2400, 1600);
+		const up0 = H.proxy.upBytes.tom || 0;
+		const since = H.raw.events.length;
+		await tom.page.setInputFiles('#attach', {name: 'photo.jpg',
+			mimeType: 'image/jpeg', buffer: big});
+		await tia.page.waitForFunction(() => Array.from(document.querySelectorAll(
+		    '#log .msg:not(.mine) .bubble.media img')).some((i) =>
+		    i.complete && i.naturalWidth === 1600), null, {timeout: 30000});
+		assert.deepEqual((await imagesIn(tia)).slice(-1), ['1600x1067']);
+		await tom.page.waitForSelector('#log .msg.mine[data-delivery="sent"] .bubble.media img',
+		    {timeout: 20000});
+		assert.deepEqual(await imagesIn(tom, '#log .msg.mine .bubble.media img'), ['1600x1067']);
+		const frames = H.raw.events.slice(since).filter((e) => e.id === eye.id &&
+		    e.ev === 'recv' && e.frame.startsWith('msg tom '));
+		const parts = frames.map((e) => eye.open(e.frame.split(' ')[2]))
+		    .filter((f) => f && f.kind === 'img');
+		st2.figures = {photo: big.length, parts: parts.length,
+			frameBytes: frames.reduce((n, e) => n + e.frame.length, 0),
+			wireUp: (H.proxy.upBytes.tom || 0) - up0,
+			image: Buffer.from(parts.map((f) => f.text.split('\n')[1]).join(''), 'base64url').length};
+		console.log('     image figures: ' + JSON.stringify(st2.figures));
+		assert.ok(parts.length >= 2, 'the photo did not need parts: ' + parts.length);
+		/* Tapping it opens it full size. */
+		await shots(tia, 'image-in-log');
+		await tia.page.click('#log .msg:not(.mine) .bubble.media img >> nth=-1');
+		await tia.page.waitForSelector('#image-dialog[open]');
+		const full = await tia.page.$eval('#image-full', (i) => ({
+			w: i.naturalWidth, h: i.naturalHeight,
+			shown: Math.round(i.getBoundingClientRect().width)}));
+		assert.deepEqual(full, {w: 1600, h: 1067, shown: 1600});
+		await shots(tia, 'image-full');
+		const bad = [];
+		await H.axeBoth(tia, 'image viewer', bad);
+		await tia.page.keyboard.press('Escape');
+		await tia.page.waitForFunction(() => !document.getElementById('image-dialog').open);
+		await H.axeBoth(tia, 'room with images', bad);
+		assert.deepEqual(bad, []);
+		/* The two images left incomplete are given up after their deadline. */
+		const left = P.PARTS_WAIT_MS + 4000 - (Date.now() - t0);
+		await tia.page.waitForFunction((n) => document.getElementById('log')
+		    .textContent.split(n).length - 1 === 5, NOTE, {timeout: Math.max(left, 1000)});
+		await shots(tia, 'image-not-received');
+		assert.equal(await countLog(tia, NOTE), 5);
+	}, {timeout: 90000});
+	return st2;
 }

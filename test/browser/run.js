@@ -84,6 +84,7 @@ async function person(name, {width = 1280, height = 800, scheme = 'light', hasTo
 	if (process.env.DEBUG) {
 		u.page.on('framenavigated', (f) => console.log('[' + name + '] navigated ' + f.url()));
 		u.page.on('console', (m) => console.log('[' + name + '] ' + m.type() + ' ' + m.text()));
+		u.page.on('pageerror', (e) => console.log('[' + name + '] pageerror ' + e.stack));
 	}
 	users[name] = u;
 	return u;
