@@ -14,6 +14,8 @@ import {b64uDecode, b64uEncode, wipe} from './crypto.js';
 
 /* How long the previous epoch's key still opens messages after a switch. */
 export const OLD_EPOCH_MS = 10000;
+/* Retired invite keys that still open a resuming member's hello (the relay keeps 4 retired keys). */
+const OLD_KI = 4;
 const ROOM_KINDS = ['msg', 'typing', 'img'];
 const PURR_KINDS = ['purr', 'img'];
 
@@ -43,6 +45,7 @@ export class E2E {
 		this.roomKey = roomKey;
 		this.secret = secret.slice();
 		this.ki = V.inviteKey(roomKey, this.secret);
+		this.oldKi = [];	/* the invite keys of retired room keys, newest first */
 		this.epoch = null;
 		this.prev = null;	/* {epoch, until} after a switch */
 		this.flags = '-';
@@ -170,7 +173,35 @@ export class E2E {
 			const r = this.judge(f, from, ROOM_KINDS, '*');
 			return r === 'ok' ? {type: f.kind, text: f.text} : {type: r};
 		}
-		return this.onHello(from, V.openRoom(this.ki, body));
+		const h = V.openRoom(this.ki, body);
+		return h ? this.onHello(from, h) : this.onOldHello(from, body);
+	}
+
+	/*
+	 * A hello sealed with a retired invite key: a member that resumed with
+	 * the room's old key and its token (sanctuary(7), "Hello and keys").
+	 * Heard only from a member still here whose keys we know unchanged,
+	 * so that it brings no new keys, and never from one kicked or gone.
+	 */
+	onOldHello(from, body) {
+		const p = this.peers.get(from);
+		let f = null;
+		for (const k of this.oldKi)
+			if (!f)
+				f = V.openRoom(k, body);
+		const m = f && f.kind === 'hello' ?
+		    /^([A-Za-z0-9_-]{43}) ([A-Za-z0-9_-]{43})$/.exec(f.text) : null;
+		if (!m || !p || p.revoked || from === this.alias ||
+		    !sameBytes(key32(m[1]), p.bpk) || !sameBytes(key32(m[2]), p.spk))
+			return {type: 'bad'};
+		return this.onHello(from, f);
+	}
+
+	/* ALIAS was kicked or left: its keys open no way back in (onOldHello). */
+	revoke(alias) {
+		const p = this.peers.get(alias);
+		if (p && alias !== this.alias)
+			p.revoked = true;
 	}
 
 	onHello(from, f) {
@@ -182,6 +213,7 @@ export class E2E {
 			return {type: 'bad'};
 		const known = this.peers.has(from);
 		const changed = from !== this.alias && this.addPeer(from, bpk, spk);
+		this.peers.get(from).revoked = false;	/* back in with the current link */
 		const r = this.judge(f, from, ['hello'], '*', spk);
 		return r === 'ok' ? {type: 'hello', changed, known} : {type: r};
 	}
@@ -295,7 +327,9 @@ export class E2E {
 			this.roomKey = roomKey;
 			wipe(this.secret);
 			this.secret = secret.slice();
-			wipe(this.ki);
+			this.oldKi.unshift(this.ki);
+			for (const k of this.oldKi.splice(OLD_KI))
+				wipe(k);
 			this.ki = V.inviteKey(roomKey, this.secret);
 		}
 	}
@@ -304,6 +338,9 @@ export class E2E {
 		V.forgetKeys(this.keys);
 		wipe(this.secret);
 		wipe(this.ki);
+		for (const k of this.oldKi)
+			wipe(k);
+		this.oldKi = [];
 		if (this.epoch)
 			wipe(this.epoch.e);
 		if (this.prev)

@@ -196,6 +196,11 @@ export function roomEvents(s) {
 			else if (ui.inviteDialog.open)
 				openInvite();
 		},
+		moved: () => {
+			const inv = s.invite();
+			state.inviteText = formatInvite(inv.roomKey, inv.secret);
+			notice('While you were away the room moved to a new invite link; the old one no longer works. Share the new one from the link button.', 'info');
+		},
 		notice: (text) => notice(text, 'warn'),
 		aliasTaken: (alias) => askNewAlias(alias),
 		ended: (reason, detail) => leaveRoom(reason, detail)

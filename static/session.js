@@ -87,6 +87,7 @@ export class Session {
 		this.rotateDue = false;	/* someone left a rotate-on-leave room */
 		this.typedAt = -TYPING_EVERY;	/* when our last typing frame was queued */
 		this.images = new ImageParts();	/* image parts coming in (version 2) */
+		this.awaitKeys = false;	/* resumed: hold sealing until the roster */
 		this.imageTimer = null;
 	}
 
@@ -240,12 +241,30 @@ export class Session {
 		if (this.e2e) {
 			/* A move in flight when the line dropped: the roster tells. */
 			this.rekeying = null;
+			this.holdForKeys(resumed && !recreated);
 			this.enter2((this.first === 'create' && !resumed) || recreated);
 			this.resendOutbox();
 		}
 		this.emit('status', 'online');
 		this.emit('welcome', {resumed, recreated, replaced});
 		this.pump();
+	}
+
+	/*
+	 * Back in after a drop, the room may have moved to a new epoch while we
+	 * were away (sanctuary(7), "Hello and keys"): what is not sealed yet
+	 * waits for the roster that answers our hello, or KEYS_WAIT at most,
+	 * so that it is not sealed with a retired epoch key.
+	 */
+	holdForKeys(resumed) {
+		this.awaitKeys = resumed && this.members.length > 1;
+		if (this.awaitKeys)
+			this.later(() => {
+				if (this.awaitKeys) {
+					this.awaitKeys = false;
+					this.pump();
+				}
+			}, KEYS_WAIT);
 	}
 
 	/* Version 2: the hello first, then (as a newcomer) wait for the keys. */
@@ -400,8 +419,11 @@ export class Session {
 		case 'keys':
 			for (const a of r.changed)
 				this.emit('keyChanged', a);
-			if (r.moved)
+			this.awaitKeys = false;
+			if (r.moved) {
 				this.roomKey = this.e2e.roomKey;
+				this.emit('moved');
+			}
 			this.pump();
 			break;
 		case 'typing':
@@ -561,6 +583,8 @@ export class Session {
 			this.emit('joined', m.alias);
 			break;
 		case 'left':
+			if (this.e2e)
+				this.e2e.revoke(m.alias);
 			this.removeMember(m.alias);
 			this.hellos.delete(m.alias);
 			this.emit('left', m.alias, this.farewell(m));
@@ -583,6 +607,8 @@ export class Session {
 			if (P.sameAlias(m.alias, this.alias)) {
 				this.end('kicked', m.by);
 			} else {
+				if (this.e2e)
+					this.e2e.revoke(m.alias);
 				this.removeMember(m.alias);
 				this.emit('kicked', m.alias, m.by);
 			}
@@ -741,7 +767,7 @@ export class Session {
 	/* Version 2 holds sealed kinds until the epoch key is in place. */
 	held(it) {
 		return !it.frame && this.e2e &&
-		    (!this.e2e.ready() || this.rekeying !== null);
+		    (!this.e2e.ready() || this.rekeying !== null || this.awaitKeys);
 	}
 
 	pump() {

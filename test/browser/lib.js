@@ -234,18 +234,21 @@ export class CutProxy {
 	/*
 	 * Freezes NAME's open connections: no byte moves either way, both TCP
 	 * streams stay open (a phone asleep, a train tunnel). thaw() lets them
-	 * flow again; cut() ends them.
+	 * flow again; cut() ends them. down: only the relay's bytes stop (what
+	 * the browser sends still arrives, the answers do not).
 	 */
-	freeze(name) {
+	freeze(name, {down = false} = {}) {
 		let n = 0;
 		for (const r of this.conns) {
 			if (r.name !== name || r.client.destroyed || !r.upstream)
 				continue;
 			n++;
-			r.frozen = true;
-			r.client.unpipe(r.upstream);
+			r.frozen = down ? 'down' : true;
+			if (!down) {
+				r.client.unpipe(r.upstream);
+				r.client.pause();
+			}
 			r.upstream.unpipe(r.client);
-			r.client.pause();
 			r.upstream.pause();
 		}
 		return n;
@@ -254,8 +257,9 @@ export class CutProxy {
 	thaw(name) {
 		for (const r of this.conns)
 			if (r.name === name && r.frozen && !r.client.destroyed) {
+				if (r.frozen !== 'down')
+					r.client.pipe(r.upstream);
 				r.frozen = false;
-				r.client.pipe(r.upstream);
 				r.upstream.pipe(r.client);
 			}
 	}

@@ -116,6 +116,8 @@ export async function mediaScenarios(h) {
 		await tom.page.keyboard.type('quiet typing', {delay: 200});
 		await tom.page.press('#message', 'Enter');
 		await waitLog(tia, 'quiet typing');
+		await H.raw.waitFor((e) => e.id === eye.id && e.ev === 'recv' &&
+		    opened(eye, 'tom', since2).some((f) => f.text === 'quiet typing'), 10000, since2);
 		const after = opened(eye, 'tom', since2);
 		assert.deepEqual(after.map((f) => f.kind), ['msg']);
 		await setPref(tia, 'pref-typing', true);
@@ -124,6 +126,7 @@ export async function mediaScenarios(h) {
 	}, {timeout: 60000});
 	H.st = st;
 	await imageScenarios();
+	await resumeScenarios();
 }
 
 /*
@@ -268,4 +271,120 @@ export async function imageScenarios() {
 		assert.equal(await countLog(tia, NOTE), 5);
 	}, {timeout: 90000});
 	return st2;
+}
+
+/* Copies of the room message TEXT from FROM that the raw member WHO got since SINCE. */
+function copies(who, from, text, since) {
+	return opened(who, from, since).filter((f) => f.kind === 'msg' && f.text === text);
+}
+
+/* Waits until the raw member WHO has FROM's room message TEXT. */
+async function rawGot(who, from, text, since) {
+	await H.raw.waitFor((e) => e.id === who.id && e.ev === 'recv' &&
+	    copies(who, from, text, since).length > 0, 10000, since);
+}
+
+async function sentMark(u, text, timeout = 30000) {
+	await u.page.waitForSelector('#log .msg.mine[data-delivery="sent"]:has-text("' +
+	    text + '")', {timeout});
+}
+
+async function inviteOf(u) {
+	await u.page.click('#invite-button');
+	await u.page.waitForSelector('#invite-dialog[open]');
+	const link = await u.page.inputValue('#invite-link');
+	await u.page.click('#invite-dialog .dialog-close');
+	return link;
+}
+
+export async function resumeScenarios() {
+	const {run, say, waitLog, countLog} = H;
+	const UNVERIFIED = 'could not be verified';
+
+	await run.test('resume: a message sent on a frozen, then cut connection is delivered once after the resume and shown once, also when only its ack was lost', async () => {
+		const {tia, tom} = H.users;
+		const eye = H.st.eye;
+		const bad0 = await countLog(tia, UNVERIFIED);
+		/* Frozen both ways: the relay never had it. */
+		let since = H.raw.events.length;
+		assert.ok(H.proxy.freeze('tom') >= 1);
+		await say(tom, 'FROZEN-THEN-CUT');
+		await new Promise((r) => setTimeout(r, 1500));
+		assert.equal(await countLog(tia, 'FROZEN-THEN-CUT'), 0);
+		H.proxy.cut('tom');
+		await waitLog(tia, 'FROZEN-THEN-CUT', 20000);
+		await sentMark(tom, 'FROZEN-THEN-CUT');
+		await say(tom, 'after-frozen-cut');
+		await waitLog(tia, 'after-frozen-cut');
+		await rawGot(eye, 'tom', 'after-frozen-cut', since);
+		assert.equal(await countLog(tia, 'FROZEN-THEN-CUT'), 1);
+		assert.equal(copies(eye, 'tom', 'FROZEN-THEN-CUT', since).length, 1);
+		/*
+		 * Only the relay's answers frozen: delivered, but the ack is lost;
+		 * then the line dies on the way, so the relay still holds tom and
+		 * he resumes his place with his token.
+		 */
+		since = H.raw.events.length;
+		const joins = await countLog(tia, 'tom joined.');
+		assert.ok(H.proxy.freeze('tom', {down: true}) >= 1);
+		await say(tom, 'ACK-LOST');
+		await waitLog(tia, 'ACK-LOST');
+		assert.equal(await tom.page.$eval('#log .msg.mine:last-of-type', (m) => m.dataset.delivery), 'wait');
+		H.proxy.cut('tom', {silent: true});
+		await sentMark(tom, 'ACK-LOST');
+		await say(tom, 'after-ack-lost');
+		await waitLog(tia, 'after-ack-lost');
+		await rawGot(eye, 'tom', 'after-ack-lost', since);
+		const c = copies(eye, 'tom', 'ACK-LOST', since);
+		assert.equal(c.length, 2, 'not sent again after the resume');
+		assert.equal(c[0].seq, c[1].seq, 'the resend has another SEQ');
+		assert.equal(await countLog(tia, 'ACK-LOST'), 1, 'the resend shown twice');
+		assert.equal(await countLog(tom, 'ACK-LOST'), 1);
+		assert.equal(await countLog(tia, UNVERIFIED), bad0);
+		assert.equal(await countLog(tia, 'tom joined.'), joins, 'a new join, not a resume');
+		H.proxy.release();
+	}, {timeout: 90000});
+
+	await run.test('resume: a member away while the room was rekeyed gets in with its token on the retired key and takes the new epoch from the keys answer', async () => {
+		const {tia, tom} = H.users;
+		const bad0 = await countLog(tia, UNVERIFIED);
+		const joins = await countLog(tia, 'tom joined.');
+		const old = await inviteOf(tia);
+		/* tom's line dies on the way: the relay still holds him, he cannot reconnect. */
+		H.proxy.blocked.add('tom');
+		H.proxy.cut('tom', {silent: true});
+		await tom.page.waitForSelector('#room-status[data-state="offline"]', {timeout: 15000});
+		await say(tom, 'WRITTEN-WHILE-AWAY');
+		await tia.page.click('#menu-button');
+		await tia.page.waitForSelector('#menu-dialog[open]');
+		await tia.page.click('#rotate-button');
+		await tia.page.waitForFunction((o) => {
+			const v = document.getElementById('invite-link').value;
+			return v && v !== o;
+		}, old, {timeout: 15000});
+		const fresh = await tia.page.inputValue('#invite-link');
+		await tia.page.click('#invite-dialog .dialog-close');
+		/* Past the 10 s in which the old epoch still opens. */
+		await new Promise((r) => setTimeout(r, 11000));
+		H.proxy.blocked.delete('tom');
+		await tom.page.evaluate(() => window.dispatchEvent(new Event('online')));
+		await waitLog(tia, 'WRITTEN-WHILE-AWAY', 30000);
+		await sentMark(tom, 'WRITTEN-WHILE-AWAY');
+		await say(tom, 'tom-in-the-new-epoch');
+		await waitLog(tia, 'tom-in-the-new-epoch');
+		await say(tia, 'tia-to-resumed-tom');
+		await waitLog(tom, 'tia-to-resumed-tom');
+		assert.equal(await countLog(tia, 'WRITTEN-WHILE-AWAY'), 1);
+		assert.equal(await countLog(tia, UNVERIFIED), bad0, 'sealed with the retired epoch');
+		assert.equal(await countLog(tia, 'tom joined.'), joins, 'a new join, not a resume');
+		await waitLog(tom, 'While you were away the room moved to a new invite link');
+		assert.equal(await inviteOf(tom), fresh, 'tom still shows the retired link');
+		await H.shot(tom, 'resume-after-rekey-1280');
+		/* At the relay the old key names no room for a newcomer. */
+		await H.raw.open('retired', H.RELAY);
+		const r = await H.raw.request('retired', 'join 2 ' +
+		    /#([A-Za-z0-9_-]{22})\./.exec(old)[1] + ' x', (f) => /^(welcome|error)/.test(f));
+		assert.equal(r.frame, 'error noroom');
+		H.proxy.release();
+	}, {timeout: 90000});
 }
