@@ -531,6 +531,16 @@ export async function v2Scenarios(h) {
 			}
 			return [t];
 		});
+		/*
+		 * The lies pick frames by sender only: with typing on, the typing
+		 * message that filling the composer sends would take the lie.
+		 */
+		for (const u of [ann, ben]) {
+			await u.page.click('#menu-button');
+			await u.page.waitForSelector('#menu-dialog[open]');
+			await u.page.setChecked('#pref-typing', false);
+			await u.page.click('#menu-done');
+		}
 		const vic = await person('vic');
 		await joinWithLink(vic, st.link, 'vic');
 		await waitLog(ben, 'vic joined.');
