@@ -23,20 +23,20 @@ FUZZ_RUNFLAGS	 = -timeout=25 -rss_limit_mb=2048 -print_final_stats=1
 FUZZ_SRC_handshake = test/fuzz/fuzz_handshake.c chatroom/handshake.c
 FUZZ_LIBS_handshake = -lnettle
 FUZZ_SRC_proto	 = test/fuzz/fuzz_proto.c chatroom/proto.c chatroom/alias.c \
-		   common/key.c
+		   common/key.c test/fuzz/alias_init.c
 FUZZ_LIBS_proto	 = -lsodium $(ICU_LIBS)
 # Its own fake sink instead of conn.c; allocations can be made to fail.
 FUZZ_SRC_room	 = test/fuzz/fuzz_room.c chatroom/room.c chatroom/cmd.c \
 		   chatroom/proto.c chatroom/alias.c chatroom/msg.c common/key.c \
-		   test/lib/failalloc.c
+		   test/lib/failalloc.c test/fuzz/alias_init.c
 FUZZ_LIBS_room	 = -lsodium $(ICU_LIBS) -Wl,--wrap=malloc -Wl,--wrap=calloc
 # The whole relay but main.c, behind a socketpair.
-FUZZ_SRC_frames	 = test/fuzz/fuzz_frames.c \
+FUZZ_SRC_frames	 = test/fuzz/fuzz_frames.c test/fuzz/alias_init.c \
 		   $(filter-out chatroom/main.c,$(wildcard chatroom/*.c)) \
 		   $(wildcard common/*.c)
 FUZZ_LIBS_frames = $(PKG_LIBS) $(ICU_LIBS) -lwslay
 # alias.c against ICU reached by other calls (test/fuzz/ref.h).
-FUZZ_SRC_alias	 = test/fuzz/fuzz_alias.c chatroom/alias.c
+FUZZ_SRC_alias	 = test/fuzz/fuzz_alias.c test/fuzz/alias_init.c chatroom/alias.c
 FUZZ_LIBS_alias	 = -lsodium $(ICU_LIBS)
 # routes.c behind a real MHD daemon; a small asset table of its own.
 FUZZ_SRC_servchat = test/fuzz/fuzz_servchat.c servchat/routes.c \

@@ -17,7 +17,6 @@
 
 #include "ref.h"
 
-int	LLVMFuzzerInitialize(int *, char ***);
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 /* s as UTF-16 in u (REF_UNITS); its length, or -1 if s is not UTF-8. */
@@ -63,14 +62,6 @@ check_one(struct alias_key *k, const char *s, size_t n)
 	if ((rc == 0) != utf8 || (rc == 0 && !alias_same(k, k)))
 		abort();
 	return rc;
-}
-
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	if (alias_init() == -1)
-		abort();
-	return 0;
 }
 
 int

@@ -47,7 +47,6 @@
 
 #include <sodium.h>
 
-#include "chatroom/alias.h"
 #include "chatroom/conn.h"
 #include "common/peers.h"
 #include "chatroom/room.h"
@@ -61,7 +60,6 @@
 #define PEER_KEY	0x7f000001u
 #define IN_CAP		(1 << 16)
 
-int	LLVMFuzzerInitialize(int *, char ***);
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 static const char handshake[] =
@@ -593,14 +591,6 @@ setup(void)
 		    conn_new(&srv.conns, sv[0], PEER_KEY, 1, 0) == NULL)
 			abort();
 	}
-}
-
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	if (alias_init() == -1)
-		abort();
-	return 0;
 }
 
 int

@@ -20,7 +20,6 @@
 
 #define REF_MAXTOK	8
 
-int	LLVMFuzzerInitialize(int *, char ***);
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 struct span {
@@ -407,14 +406,6 @@ check_validators(const char *s, size_t len)
 		abort();
 	if (len > 0 && key_valid(s + 1, len - 1) != ref_key(s + 1, len - 1))
 		abort();
-}
-
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	if (alias_init() == -1)
-		abort();
-	return 0;
 }
 
 int

@@ -45,7 +45,6 @@
 #define MAX_FRAME	1024
 #define MAX_FAKES	(NCONNS + MAX_OPS)
 
-int	LLVMFuzzerInitialize(int *, char ***);
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 struct conn {
@@ -757,14 +756,6 @@ run(struct room_table *tab, const char *p, size_t len)
 		len -= n + 1;
 		p = nl + 1;
 	}
-}
-
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	if (alias_init() == -1)
-		abort();
-	return 0;
 }
 
 int
