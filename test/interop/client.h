@@ -71,7 +71,6 @@ void	 out_text(const char *, size_t);
 void	 out_end(void);
 void	 queue_text(struct client *, const char *, size_t);
 size_t	 unescape(char *, size_t);
-long long now_ms(void);
 
 void	 room2_welcome(struct client *, char *);
 int	 room2_frame(struct client *, char **, int);

@@ -26,6 +26,7 @@
 
 /* ---------- shared ---------- */
 
+long long now_ms(void);	/* CLOCK_MONOTONIC, in ms */
 int	 utf8_valid(const unsigned char *, size_t);
 int	 b64u_decode_exact(unsigned char *, size_t, const char *, size_t);
 char	*b64u_encode(const unsigned char *, size_t);

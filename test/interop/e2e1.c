@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "test/interop/e2e.h"
 
@@ -21,6 +22,15 @@ oom(void)
 }
 
 /* Strict RFC 3629 UTF-8: no overlong forms, no surrogates, at most U+10FFFF. */
+long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 int
 utf8_valid(const unsigned char *s, size_t n)
 {

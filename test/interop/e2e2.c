@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "test/interop/e2e2_int.h"
 
@@ -34,15 +33,6 @@ e2e2_alloc(size_t n)
 	if (p == NULL)
 		oom();
 	return p;
-}
-
-long long
-e2e2_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* First 32 bytes of SHA-512(CTX || A || B). */
@@ -255,7 +245,7 @@ e2e2_set_epoch(struct e2e2 *s, const struct epoch2 *ep, const char *roomkey,
 	if (s->ready) {
 		s->prev = s->cur;
 		s->has_prev = 1;
-		s->prev_until = e2e2_now() + OLD_EPOCH_MS;
+		s->prev_until = now_ms() + OLD_EPOCH_MS;
 	}
 	s->cur = *ep;
 	s->ready = 1;

@@ -18,7 +18,6 @@
 			    SECRET_BYTES + 32)
 
 void		*e2e2_alloc(size_t);
-long long	 e2e2_now(void);
 const char	*e2e2_epoch_hash(const struct epoch2 *);
 int		 e2e2_peer_add(struct e2e2 *, const char *,
 		    const unsigned char *, const unsigned char *);

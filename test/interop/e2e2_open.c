@@ -173,7 +173,7 @@ epoch_ok(const struct e2e2 *s, const struct plain *pl)
 	if (s->ready && field_is(pl, F_EPOCH, s->cur.tag))
 		return 1;
 	return s->has_prev && field_is(pl, F_EPOCH, s->prev.tag) &&
-	    e2e2_now() < s->prev_until;
+	    now_ms() < s->prev_until;
 }
 
 /* Our epoch's number with another key hash: the relay split the room. */
@@ -250,7 +250,7 @@ open_room(struct plain *pl, const struct e2e2 *s, const char *body)
 	    0 && plain_parse(pl) == 0)
 		return 0;
 	plain_release(pl);
-	if (s->has_prev && e2e2_now() < s->prev_until &&
+	if (s->has_prev && now_ms() < s->prev_until &&
 	    plain_open(pl, s->prev.e, NULL, NULL, 0, body, NULL) == 0 &&
 	    plain_parse(pl) == 0)
 		return 0;

@@ -68,7 +68,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <sys/socket.h>
@@ -478,15 +477,6 @@ stdin_read(struct client *c)
 }
 
 /* ---------- the loop ---------- */
-
-long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Runs until the connection is closed; returns 0, or 3 past the deadline. */
 static int
