@@ -75,11 +75,11 @@ async function readable(file) {
 }
 
 /*
- * FILE re-encoded at up to 1600 px on its long side in at most MAXBYTES:
- * {bytes, mime, width, height}; throws an Error with a sentence for the
- * user.
+ * Tries FILE at each size and quality, largest first, until TRY(src, w, h,
+ * type, q) returns something (it returns null for "too big"); throws an
+ * Error with a sentence for the user if nothing fits.
  */
-export async function imageParts(file, maxBytes) {
+async function firstFit(file, tryOne) {
 	const {src, w: w0, h: h0, type} = await readable(file);
 	try {
 		for (const max of SIZES) {
@@ -87,10 +87,9 @@ export async function imageParts(file, maxBytes) {
 			const w = Math.max(1, Math.round(w0 * s));
 			const h = Math.max(1, Math.round(h0 * s));
 			for (const q of QUALITIES) {
-				const b = await encodeBlob(src, w, h, type, q);
-				if (b && b.size <= maxBytes)
-					return {bytes: new Uint8Array(await b.arrayBuffer()),
-						mime: b.type, width: w, height: h};
+				const r = await tryOne(src, w, h, type, q);
+				if (r !== null)
+					return r;
 			}
 		}
 	} finally {
@@ -101,26 +100,25 @@ export async function imageParts(file, maxBytes) {
 }
 
 /*
+ * FILE re-encoded at up to 1600 px on its long side in at most MAXBYTES:
+ * {bytes, mime, width, height}; throws an Error with a sentence for the
+ * user.
+ */
+export function imageParts(file, maxBytes) {
+	return firstFit(file, async (src, w, h, type, q) => {
+		const b = await encodeBlob(src, w, h, type, q);
+		return b && b.size <= maxBytes ? {bytes: new Uint8Array(await b.arrayBuffer()),
+			mime: b.type, width: w, height: h} : null;
+	});
+}
+
+/*
  * Returns the HTML of an <img> message for FILE whose UTF-8 length is at most
  * MAXBYTES, or throws an Error with a sentence for the user.
  */
-export async function imageMessage(file, maxBytes) {
-	const {src, w: w0, h: h0, type} = await readable(file);
-	try {
-		for (const max of SIZES) {
-			const s = Math.min(1, max / Math.max(w0, h0));
-			const w = Math.max(1, Math.round(w0 * s));
-			const h = Math.max(1, Math.round(h0 * s));
-			for (const q of QUALITIES) {
-				const html = '<img src="' + encode(src, w, h, type, q) +
-				    '" alt="image">';
-				if (html.length <= maxBytes)
-					return html;
-			}
-		}
-	} finally {
-		if (typeof src.close === 'function')
-			src.close();
-	}
-	throw new Error('This image is too detailed to send, even made small.');
+export function imageMessage(file, maxBytes) {
+	return firstFit(file, (src, w, h, type, q) => {
+		const html = '<img src="' + encode(src, w, h, type, q) + '" alt="image">';
+		return html.length <= maxBytes ? html : null;
+	});
 }
