@@ -373,6 +373,14 @@ room_member(struct room *room, const struct proto_str *alias)
 	struct member		*m;
 	struct alias_key	 k;
 
+	/*
+	 * Whispers and kicks name members as they are spelled: no skeleton
+	 * needed then. Skeletons are unique in a room, so this finds the same.
+	 */
+	TAILQ_FOREACH(m, &room->members, entry)
+		if (m->aliaslen == alias->len &&
+		    memcmp(m->alias, alias->p, alias->len) == 0)
+			return m;
 	if (alias_key(&k, alias->p, alias->len) == -1)
 		return NULL;
 	TAILQ_FOREACH(m, &room->members, entry)
